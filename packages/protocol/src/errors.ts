@@ -1,0 +1,17 @@
+/** Stable error codes that the server puts in error bodies and the SDK exposes as `FerryError.code`. */
+export const ERROR_CODES = {
+  digestMismatch: 'digest-mismatch',
+  digestInvalid: 'digest-invalid',
+  digestMissing: 'digest-missing',
+  quarantined: 'quarantined',
+  notFound: 'not-found',
+  incomplete: 'incomplete',
+  invalidRange: 'invalid-range',
+} as const
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]
+
+/** JSON body of every error the Ferry server answers outside the stock tus handlers. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string }
+}

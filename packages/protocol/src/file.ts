@@ -1,0 +1,25 @@
+/**
+ * Where a finished upload stands:
+ * - `verified`: the server's SHA-256 of the stored bytes equals the client's digest;
+ * - `unverified`: complete, but the client sent no digest (a stock tus client);
+ * - `quarantined`: the digests differ; the bytes are kept for inspection and never served.
+ */
+export type FileState = 'verified' | 'unverified' | 'quarantined'
+
+/** The server's description of a stored file, the body of the response that completes an upload. */
+export interface FileDescription {
+  id: string
+  /** The upload URL; `GET` on it returns the bytes. */
+  url: string
+  /** Where the bytes live in the store (object key on S3, path below the data dir on disk). */
+  key: string
+  size: number
+  /** Lowercase hex SHA-256 of the stored bytes, computed by the server. */
+  sha256: string
+  type: string
+  name: string | null
+  state: FileState
+}
+
+/** Media type of a response body holding a `FileDescription`. */
+export const FILE_DESCRIPTION_MEDIA_TYPE = 'application/vnd.ferry.file+json'

@@ -1,0 +1,163 @@
+import path from 'node:path'
+
+/** Where uploads are kept: local disk (the default, nothing to install) or an S3-compatible bucket. */
+export type StoreConfig =
+  | { kind: 'disk'; directory: string }
+  | {
+      kind: 's3'
+      bucket: string
+      region: string
+      endpoint: string | undefined
+      accessKeyId: string | undefined
+      secretAccessKey: string | undefined
+      forcePathStyle: boolean
+      /** Multipart part size in bytes (S3 needs at least 5 MiB for every part but the last). */
+      partSize: number
+    }
+
+export interface ServerConfig {
+  port: number
+  host: string
+  store: StoreConfig
+  /** Origins allowed by CORS; `'*'` allows any. */
+  corsOrigins: string[] | '*'
+  /** Largest upload accepted, in bytes; 0 means no limit. */
+  maxSize: number
+  /** Refuse to finish an upload whose client sent no SHA-256 digest. */
+  requireDigest: boolean
+  /** Trust `X-Forwarded-*` headers when building upload URLs (behind a reverse proxy). */
+  trustProxy: boolean
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+/** Thrown by `loadConfig` with one line per bad variable, so a user fixes them all in one go. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly problems: string[]) {
+    super(`ferry-server: invalid configuration\n${problems.map((line) => `  - ${line}`).join('\n')}`)
+  }
+}
+
+type Environment = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const MIB = 1024 * 1024
+
+/**
+ * Reads and validates the server's configuration from environment variables.
+ *
+ * @example
+ * const config = loadConfig(process.env)
+ */
+export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig {
+  const problems: string[] = []
+  const read = createReaders(env, problems)
+
+  const port = read.integer('PORT', 3000, { min: 0, max: 65535 })
+  const host = read.string('HOST', '127.0.0.1')
+  const storeKind = read.oneOf('FERRY_STORE', ['disk', 's3'] as const, 'disk')
+  const corsValue = read.string('FERRY_CORS_ORIGINS', '*')
+  const maxSize = read.integer('FERRY_MAX_SIZE', 0, { min: 0 })
+  const requireDigest = read.boolean('FERRY_REQUIRE_DIGEST', false)
+  const trustProxy = read.boolean('FERRY_TRUST_PROXY', false)
+  const logLevel = read.oneOf('FERRY_LOG_LEVEL', LOG_LEVELS, 'info')
+
+  let store: StoreConfig
+  if (storeKind === 's3') {
+    const endpoint = read.optional('FERRY_S3_ENDPOINT')
+    if (endpoint !== undefined && !isHttpUrl(endpoint)) {
+      problems.push(`FERRY_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`)
+    }
+    const accessKeyId = read.optional('FERRY_S3_ACCESS_KEY_ID')
+    const secretAccessKey = read.optional('FERRY_S3_SECRET_ACCESS_KEY')
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+      problems.push(
+        'FERRY_S3_ACCESS_KEY_ID and FERRY_S3_SECRET_ACCESS_KEY must be set together ' +
+          '(or both left out to use the AWS default credential chain)',
+      )
+    }
+    store = {
+      kind: 's3',
+      bucket: read.required('FERRY_S3_BUCKET', 'with FERRY_STORE=s3'),
+      region: read.string('FERRY_S3_REGION', 'us-east-1'),
+      endpoint,
+      accessKeyId,
+      secretAccessKey,
+      forcePathStyle: read.boolean('FERRY_S3_FORCE_PATH_STYLE', endpoint !== undefined),
+      partSize: read.integer('FERRY_S3_PART_SIZE', 8 * MIB, { min: 5 * MIB }),
+    }
+  } else {
+    store = { kind: 'disk', directory: path.resolve(cwd, read.string('FERRY_DATA_DIR', './data')) }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return {
+    port,
+    host,
+    store,
+    corsOrigins: parseOrigins(corsValue),
+    maxSize,
+    requireDigest,
+    trustProxy,
+    logLevel,
+  }
+}
+
+function parseOrigins(value: string): string[] | '*' {
+  if (value.trim() === '*') return '*'
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
+function createReaders(env: Environment, problems: string[]) {
+  const optional = (name: string): string | undefined => {
+    const value = env[name]?.trim()
+    return value === undefined || value === '' ? undefined : value
+  }
+  return {
+    optional,
+    string: (name: string, fallback: string) => optional(name) ?? fallback,
+    required(name: string, when: string): string {
+      const value = optional(name)
+      if (value === undefined) problems.push(`${name} is required ${when}`)
+      return value ?? ''
+    },
+    integer(name: string, fallback: number, range: { min?: number; max?: number }): number {
+      const value = optional(name)
+      if (value === undefined) return fallback
+      const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN
+      const { min = 0, max = Number.MAX_SAFE_INTEGER } = range
+      if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        problems.push(`${name} must be a whole number from ${min} to ${max}, got "${value}"`)
+        return fallback
+      }
+      return parsed
+    },
+    boolean(name: string, fallback: boolean): boolean {
+      const value = optional(name)?.toLowerCase()
+      if (value === undefined) return fallback
+      if (['1', 'true', 'yes', 'on'].includes(value)) return true
+      if (['0', 'false', 'no', 'off'].includes(value)) return false
+      problems.push(`${name} must be true or false, got "${env[name]}"`)
+      return fallback
+    },
+    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+      const value = optional(name)
+      if (value === undefined) return fallback
+      if ((allowed as readonly string[]).includes(value)) return value as T
+      problems.push(`${name} must be one of ${allowed.join(', ')}, got "${value}"`)
+      return fallback
+    },
+  }
+}

@@ -1,0 +1,7 @@
+export { createApp, type AppOptions, type DemoFiles } from './app.js'
+export { ConfigError, loadConfig, type ServerConfig, type StoreConfig } from './config.js'
+export { createBackend } from './storage/createBackend.js'
+export { createDiskBackend } from './storage/diskBackend.js'
+export { createS3Backend } from './storage/s3Backend.js'
+export type { FileRecord, RecordStore, StorageBackend } from './storage/types.js'
+export { createLogger } from './logger.js'

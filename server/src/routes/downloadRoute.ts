@@ -1,0 +1,59 @@
+import { ERROR_CODES, DIGEST_HEADER, formatSha256Digest } from '@ferry/protocol'
+import type { Context } from 'hono'
+import { FerryHttpError } from '../errors.js'
+import { contentHeaders } from '../http/contentHeaders.js'
+import { parseRange } from '../http/parseRange.js'
+import { toWebStream } from '../http/toWebStream.js'
+import { quarantinedError, type createFinalizer } from '../integrity/createFinalizer.js'
+import type { StorageBackend } from '../storage/types.js'
+
+export interface DownloadRouteOptions {
+  backend: StorageBackend
+  finalize: ReturnType<typeof createFinalizer>
+}
+
+/**
+ * `GET /files/:id`: the bytes of a finished upload, with Range and ETag. Incomplete uploads are 404
+ * (as in @tus/server), quarantined ones 410. A complete upload that was never finalized (the
+ * server died between the last byte and the verdict) is finalized here, as unverified.
+ */
+export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions) {
+  return async (c: Context): Promise<Response> => {
+    const id = c.req.param('id') ?? ''
+    const upload = await backend.datastore.getUpload(id).catch(() => {
+      throw new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
+    })
+    if (upload.size === undefined || upload.offset !== upload.size) {
+      throw new FerryHttpError(
+        404,
+        ERROR_CODES.incomplete,
+        `upload ${id} is not complete (${upload.offset} of ${upload.size ?? 'unknown'} bytes)`,
+      )
+    }
+    const record = (await backend.records.get(id)) ?? (await finalize(upload, null))
+    if (record.state === 'quarantined') throw quarantinedError(id)
+
+    const etag = `"sha256-${record.sha256}"`
+    const headers: Record<string, string> = {
+      ...contentHeaders(record.type, record.name),
+      'Accept-Ranges': 'bytes',
+      ETag: etag,
+      'Cache-Control': 'private, no-cache',
+    }
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers)
+
+    const range = parseRange(c.req.header('range'), record.size)
+    if (range === 'unsatisfiable') {
+      return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${record.size}` })
+    }
+    const stream = await backend.read(id, range)
+    if (range) {
+      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`
+      headers['Content-Length'] = String(range.end - range.start + 1)
+      return new Response(toWebStream(stream), { status: 206, headers })
+    }
+    headers['Content-Length'] = String(record.size)
+    headers[DIGEST_HEADER] = formatSha256Digest(Buffer.from(record.sha256, 'hex'))
+    return new Response(toWebStream(stream), { status: 200, headers })
+  }
+}

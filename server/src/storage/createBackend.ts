@@ -1,0 +1,13 @@
+import type { StoreConfig } from '../config.js'
+import { createDiskBackend } from './diskBackend.js'
+import { createS3Backend } from './s3Backend.js'
+import type { StorageBackend } from './types.js'
+
+/** Builds the storage backend that a validated configuration names. */
+export function createBackend(store: StoreConfig): StorageBackend {
+  if (store.kind === 's3') {
+    const { kind: _kind, ...options } = store
+    return createS3Backend(options)
+  }
+  return createDiskBackend({ directory: store.directory })
+}

@@ -1,0 +1,58 @@
+import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
+import { Server } from '@tus/server'
+import type { Logger } from 'pino'
+import { FerryHttpError } from '../errors.js'
+import type { createFinalizer } from '../integrity/createFinalizer.js'
+import type { StorageBackend } from '../storage/types.js'
+import { describeFile } from './describeFile.js'
+
+export const TUS_PATH = '/files'
+
+export interface TusServerOptions {
+  backend: StorageBackend
+  finalize: ReturnType<typeof createFinalizer>
+  logger: Logger
+  corsOrigins: string[] | '*'
+  maxSize: number
+  trustProxy: boolean
+}
+
+/**
+ * The tus endpoint: @tus/server on the configured store, with Ferry's integrity check run on the
+ * request that completes each upload. That request is answered `200` with the file's description
+ * as JSON instead of an empty `204`, which tus clients accept (tus-js-client hands it to
+ * `onSuccess` as `lastResponse`).
+ */
+export function createTusServer(options: TusServerOptions): Server {
+  const { backend, finalize, logger } = options
+  return new Server({
+    path: TUS_PATH,
+    datastore: backend.datastore,
+    maxSize: options.maxSize,
+    respectForwardedHeaders: options.trustProxy,
+    allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,
+    allowedHeaders: [DIGEST_HEADER, 'Range', 'If-None-Match'],
+    exposedHeaders: [DIGEST_HEADER],
+    async onUploadFinish(request, upload) {
+      try {
+        const record = await finalize(upload, request.headers.get(DIGEST_HEADER))
+        logger.info({ uploadId: upload.id, size: record.size, state: record.state }, 'upload finished')
+        return {
+          status_code: 200,
+          headers: { 'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE },
+          body: JSON.stringify(describeFile(record, request.url)),
+        }
+      } catch (error) {
+        if (error instanceof FerryHttpError) throw error.toTusError()
+        logger.error({ err: error, uploadId: upload.id }, 'finishing the upload failed')
+        throw error
+      }
+    },
+    onResponseError(_request, error) {
+      if (error instanceof Error && !('status_code' in error)) {
+        logger.error({ err: error }, 'tus request failed')
+      }
+      return undefined
+    },
+  })
+}
