@@ -37,10 +37,14 @@ export function createTusServer(options: TusServerOptions): Server {
       try {
         const record = await finalize(upload, request.headers.get(DIGEST_HEADER))
         logger.info({ uploadId: upload.id, size: record.size, state: record.state }, 'upload finished')
+        // A creation request that completes the upload (an empty file, or creation-with-upload)
+        // keeps its 201: clients need the Location header that @tus/server sends only with it.
+        const isCreation = request.method === 'POST'
+        const uploadUrl = isCreation ? new URL(`${TUS_PATH}/${upload.id}`, request.url).href : request.url
         return {
-          status_code: 200,
+          status_code: isCreation ? undefined : 200,
           headers: { 'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE },
-          body: JSON.stringify(describeFile(record, request.url)),
+          body: JSON.stringify(describeFile(record, uploadUrl)),
         }
       } catch (error) {
         if (error instanceof FerryHttpError) throw error.toTusError()

@@ -1,0 +1,32 @@
+/**
+ * The hash worker: reads the Blob slice by slice and feeds hash-wasm's incremental SHA-256, so
+ * the file is never held whole and the main thread never touches the bytes. Bundled into the
+ * SDK as a string (see rollup.config.mjs) so that a single `<script>` tag carries it.
+ */
+import { createSHA256 } from 'hash-wasm'
+import type { HashReply, HashRequest } from './types.js'
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<HashRequest>) => void) | null
+  postMessage(message: HashReply, transfer?: Transferable[]): void
+}
+
+const scope = self as unknown as WorkerScope
+
+scope.onmessage = (event) => {
+  hash(event.data).catch((error: unknown) => {
+    scope.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) })
+  })
+}
+
+async function hash({ blob, sliceSize }: HashRequest): Promise<void> {
+  const sha256 = await createSHA256()
+  sha256.init()
+  for (let start = 0; start < blob.size; start += sliceSize) {
+    const bytes = new Uint8Array(await blob.slice(start, start + sliceSize).arrayBuffer())
+    sha256.update(bytes)
+    scope.postMessage({ type: 'progress', bytesHashed: Math.min(start + sliceSize, blob.size) })
+  }
+  const digest = sha256.digest('binary')
+  scope.postMessage({ type: 'done', digest: digest.buffer as ArrayBuffer }, [digest.buffer as ArrayBuffer])
+}

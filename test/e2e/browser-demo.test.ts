@@ -1,0 +1,73 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/browser.js'
+import { generateFile, sha256OfResponse } from '../helpers/files.js'
+import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
+import { prepareStore } from '../helpers/stores.js'
+
+const MIB = 1024 * 1024
+
+describe('the demo page in Chromium', () => {
+  let server: ServerProcess
+  let browser: BrowserContext
+  let page: Page
+
+  beforeAll(async () => {
+    server = await startServerProcess((await prepareStore('disk')).env)
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('uploads a 20 MiB file through the UMD bundle with progress to 100 % and the same SHA-256', async () => {
+    const file = await generateFile(20 * MIB, 'twenty.bin')
+    page = await browser.newPage()
+    const pageErrors: string[] = []
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    await page.goto(server.url)
+    expect(await page.evaluate(() => typeof (window as unknown as { Ferry?: unknown }).Ferry)).toBe('object')
+
+    await page.setInputFiles('#file', file.path)
+    await page.locator('#result').waitFor({ state: 'visible', timeout: 60_000 })
+
+    expect(await page.locator('#upload-progress').evaluate((element) => (element as HTMLProgressElement).value)).toBe(100)
+    expect(await page.locator('#hash-progress').evaluate((element) => (element as HTMLProgressElement).value)).toBe(100)
+    expect(await page.locator('#state').textContent()).toBe('done')
+    const stored = JSON.parse((await page.locator('#result').textContent()) ?? '{}')
+    expect(stored).toMatchObject({ size: file.size, sha256: file.sha256, state: 'verified', name: 'twenty.bin' })
+
+    const download = await fetch(stored.url)
+    expect(await sha256OfResponse(download)).toBe(file.sha256)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('rejects with a typed FerryError when the digest does not match the stored bytes', async () => {
+    page = await browser.newPage()
+    await page.goto(server.url)
+    const outcome = await page.evaluate(async () => {
+      const { FerryUpload, FerryError } = (window as unknown as { Ferry: typeof import('@ferry/sdk') }).Ferry
+      const blob = new Blob([new Uint8Array(300_000).fill(7)], { type: 'application/octet-stream' })
+      // A hasher that lies stands in for bytes corrupted between the hash and the wire.
+      const lyingHasher = { digest: async () => new Uint8Array(32) }
+      const upload = new FerryUpload(blob, { endpoint: '/files/', hasher: lyingHasher })
+      try {
+        await upload.start()
+        return { resolved: true }
+      } catch (error) {
+        const ferryError = error as InstanceType<typeof FerryError>
+        return {
+          isFerryError: error instanceof FerryError,
+          code: ferryError.code,
+          status: ferryError.status,
+          state: upload.state,
+          url: upload.url,
+        }
+      }
+    })
+    expect(outcome).toMatchObject({ isFerryError: true, code: 'digest-mismatch', status: 422, state: 'failed' })
+    const download = await fetch(new URL((outcome as { url: string }).url, server.url))
+    expect(download.status).toBe(410)
+  })
+})
