@@ -49,7 +49,8 @@ for bin in swift-ring-builder swift-proxy-server swift-account-server \
 done
 if ((${#missing[@]})); then
   log "missing: ${missing[*]}"
-  log "install with: $APT_HINT curl"
+  if [[ " ${missing[*]} " == *" curl "* ]]; then APT_HINT+=" curl"; fi
+  log "install with: $APT_HINT"
   exit 3
 fi
 
@@ -57,11 +58,12 @@ fi
 # is not necessarily the `python3` on PATH (pyenv, venvs...). Reuse whatever
 # interpreter the installed scripts declare so we import the same swift package.
 read -r -a SWIFT_PY <<<"$(head -n1 "$(command -v swift-proxy-server)" | sed -e 's/^#! *//')"
-if ! "${SWIFT_PY[@]}" -c 'import swift.common.middleware.s3api' 2>/dev/null; then
-  log "${SWIFT_PY[*]} cannot import swift's s3api middleware"
-  log "install with: $APT_HINT"
-  exit 3
-fi
+
+# Importing eventlet pulls in dnspython for green DNS, which is ~40% of every
+# Swift process's start-up time. Everything here uses literal 127.0.0.1
+# addresses, so there is nothing to resolve. Exported: applies to
+# swift-ring-builder and all servers.
+export EVENTLET_NO_GREENDNS=yes
 
 # Swift does chdir('/') when it daemonizes, so every path in the configs must be absolute.
 mkdir -p "$STATE_DIR"
@@ -69,16 +71,23 @@ STATE_DIR=$(cd "$STATE_DIR" && pwd -P)
 ETC=$STATE_DIR/etc SRV=$STATE_DIR/srv LOGS=$STATE_DIR/log PIDS=$STATE_DIR/pids
 
 # --- already running? ---------------------------------------------------------
+# A crashed server that nobody reaped yet is a zombie, which `kill -0` still
+# reports as alive.
+running() { # pid
+  kill -0 "$1" 2>/dev/null || return 1
+  [[ -r /proc/$1/stat ]] || return 0
+  [[ $(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1) != Z ]]
+}
+read_pid() { # name
+  local f=$PIDS/$1.pid
+  [[ -f $f && $(<"$f") =~ ^[0-9]+$ ]] && echo "${BASH_REMATCH[0]}"
+}
 # A pid file only counts if the process is still ours: pids get recycled, so we
-# check the command line, not just `kill -0`.
+# check the command line too.
 pid_alive() { # name
-  local f=$PIDS/$1.pid pid
-  [[ -f $f ]] || return 1
-  pid=$(<"$f")
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  local pid
+  pid=$(read_pid "$1") && running "$pid" || return 1
   [[ -r /proc/$pid/cmdline ]] || return 0
-  # A crashed server that nobody reaped yet is a zombie: not alive.
-  [[ $(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1) != Z ]] || return 1
   if [[ $1 == memcached ]]; then
     [[ $(</proc/$pid/comm) == memcached ]]
   else
@@ -129,12 +138,7 @@ if ((${#busy[@]})); then
   exit 1
 fi
 
-# Swift needs user.* xattrs on the device filesystem (tmpfs lacks them before Linux 6.6).
 mkdir -p "$ETC" "$SRV/d1" "$LOGS" "$PIDS" "$STATE_DIR/cache"
-if ! "${SWIFT_PY[@]}" -c 'import os, sys; p = sys.argv[1]; os.setxattr(p, "user.ferry-s3", b"1"); os.removexattr(p, "user.ferry-s3")' "$SRV/d1" 2>/dev/null; then
-  log "$SRV/d1 does not support user xattrs, which Swift requires; pick another STATE_DIR"
-  exit 1
-fi
 
 # --- configuration --------------------------------------------------------------
 # Rewritten on every start so env changes (ports, log level) always apply.
@@ -155,8 +159,8 @@ EOF
 #   the one to signal and there are no forked children to leak.
 # - user: Swift drops privileges to "swift" by default; running as whoever
 #   started us keeps STATE_DIR writable without chown.
-# - log_level: messages reach our log files through the console handler (see
-#   the launcher below).
+# - log_level: messages reach log/NAME.log through Swift's console handler
+#   (see swift-launch.py).
 common_default() { # port
   cat <<EOF
 [DEFAULT]
@@ -203,9 +207,9 @@ pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_forma
 use = egg:swift#proxy
 # S3 clients never create the Swift account; let the first request do it.
 account_autocreate = true
-# CORS for browser clients (actual requests); preflights are answered by s3api.
+# CORS for browser clients on actual requests (ETag, which multipart uploads
+# need, is exposed by default); preflights are answered by s3api below.
 cors_allow_origin = $CORS_ORIGINS
-cors_expose_headers = x-amz-request-id, x-amz-id-2, x-amz-version-id
 
 [filter:s3api]
 use = egg:swift#s3api
@@ -248,68 +252,79 @@ use = egg:swift#dlo
 EOF
 } >"$ETC/proxy-server.conf"
 
-# --- rings ------------------------------------------------------------------------
-# One device, one replica. Rings only depend on the backend ports, and each
-# swift-ring-builder call costs a python start-up, so only rebuild when the
-# ports change.
+# --- checks + rings ------------------------------------------------------------
+# Every python start-up that imports swift costs ~0.5 s here, so the sanity
+# checks and the ring building share one interpreter.
+#
+# Rings: one device, one replica, 2^8 partitions. They only depend on the
+# backend ports, so they are rebuilt only when those change. The builds go
+# through swift-ring-builder's own main() -- the same code and arguments as
+# `swift-ring-builder X.builder create 8 1 1 / add r1z1-127.0.0.1:PORT/d1 1 /
+# rebalance` -- just without nine separate processes.
 ring_key="account=$ACCOUNT_PORT container=$CONTAINER_PORT object=$OBJECT_PORT"
+rings=()
 if [[ ! -f $ETC/rings.key || $(<"$ETC/rings.key") != "$ring_key" ]]; then
   log "building rings"
-  build_ring() { # kind port
-    local b=$ETC/$1.builder rc=0
-    rm -f "$b" "$ETC/$1.ring.gz"
-    swift-ring-builder "$b" create 8 1 1 >/dev/null
-    swift-ring-builder "$b" add "r1z1-127.0.0.1:$2/d1" 1 >/dev/null
-    # Exit status 1 means "rebalanced with warnings", which is fine here.
-    swift-ring-builder "$b" rebalance >/dev/null || rc=$?
-    ((rc <= 1)) || { log "rebalance of $1 ring failed ($rc)"; return 1; }
-  }
-  build_ring account "$ACCOUNT_PORT" &
-  a=$!
-  build_ring container "$CONTAINER_PORT" &
-  c=$!
-  build_ring object "$OBJECT_PORT" &
-  o=$!
-  rc=0
-  wait "$a" || rc=1
-  wait "$c" || rc=1
-  wait "$o" || rc=1
-  ((rc == 0)) || exit 1
-  echo "$ring_key" >"$ETC/rings.key"
+  rings=("account:$ACCOUNT_PORT" "container:$CONTAINER_PORT" "object:$OBJECT_PORT")
+  for r in "${rings[@]}"; do rm -f "$ETC/${r%%:*}.builder" "$ETC/${r%%:*}.ring.gz"; done
 fi
 
-# --- launch -----------------------------------------------------------------------
-# Swift 2.30 (Debian bookworm) reads swift.conf from the hard-coded
-# /etc/swift/swift.conf: `swift_dir` only locates the rings and there is no
-# SWIFT_CONF_FILE environment override. So each server goes through a tiny
-# launcher that calls set_swift_dir() before storage policies and constraints
-# are imported, then runs the distro's own entry point unchanged.
-#
-# Logging: Swift always adds a syslog handler, and without /dev/log (containers)
-# it silently falls back to UDP localhost:514. The launcher swaps it for a no-op
-# handler, and `-v` makes Swift log to stderr instead, which we redirect to
-# log/NAME.log. (On Swift versions where the names differ the swap is skipped,
-# which is harmless.)
-LAUNCHER='
-import logging, runpy, sys
-swift_dir, script = sys.argv[1], sys.argv[2]
-sys.argv = [script] + sys.argv[3:]
-from swift.common import utils
-utils.set_swift_dir(swift_dir)
-from swift.common import constraints, storage_policy
-constraints.reload_constraints()
-storage_policy.reload_storage_policies()
-class _NoSyslog(logging.Handler):
-    def __init__(self, *args, **kwargs):
-        logging.Handler.__init__(self)
-    def emit(self, record):
-        pass
-logmod = sys.modules[utils.get_logger.__module__]
-if hasattr(logmod, "ThreadSafeSysLogHandler"):
-    logmod.ThreadSafeSysLogHandler = _NoSyslog
-runpy.run_path(script, run_name="__main__")
-'
+set +e
+# stdout is reserved for the env lines, hence >&2.
+"${SWIFT_PY[@]}" - "$SRV/d1" "$ETC" "${rings[@]}" <<'EOF' >&2
+import contextlib, io, os, sys
+device, etc, rings = sys.argv[1], sys.argv[2], sys.argv[3:]
+try:
+    import swift.common.middleware.s3api  # noqa: F401
+except ImportError as e:
+    print("cannot import swift's s3api middleware: %s" % e, file=sys.stderr)
+    sys.exit(3)
+# Swift keeps object metadata in user.* xattrs (tmpfs only has them since Linux 6.6).
+try:
+    os.setxattr(device, "user.ferry-s3", b"1")
+    os.removexattr(device, "user.ferry-s3")
+except OSError as e:
+    print("%s: no user xattr support (%s); Swift needs it, use another STATE_DIR"
+          % (device, e), file=sys.stderr)
+    sys.exit(1)
+if rings:
+    from swift.cli.ringbuilder import main as ring_builder
+for spec in rings:
+    kind, port = spec.split(":")
+    builder = os.path.join(etc, kind + ".builder")
+    for args in (["create", "8", "1", "1"],
+                 ["add", "r1z1-127.0.0.1:%s/d1" % port, "1"],
+                 ["rebalance"]):
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                ring_builder(["swift-ring-builder", builder] + args)
+            code = 0
+        except SystemExit as e:
+            code = e.code or 0
+        # 1 = "completed with warnings", fine for a one-device ring.
+        if code not in (0, 1):
+            sys.stderr.write(out.getvalue())
+            print("swift-ring-builder %s %s failed (%s)" % (builder, " ".join(args), code),
+                  file=sys.stderr)
+            sys.exit(2)
+    if not os.path.exists(os.path.join(etc, kind + ".ring.gz")):
+        print("swift-ring-builder wrote no %s ring" % kind, file=sys.stderr)
+        sys.exit(2)
+EOF
+rc=$?
+set -e
+if ((rc == 3)); then
+  log "install with: $APT_HINT"
+fi
+((rc == 0)) || exit "$rc"
+if ((${#rings[@]})); then echo "$ring_key" >"$ETC/rings.key"; fi
 
+# --- launch -----------------------------------------------------------------------
+# Swift servers go through swift-launch.py, which points Swift at $ETC/swift.conf
+# (Swift 2.30 would otherwise read /etc/swift/swift.conf) and keeps logging out
+# of syslog. `-v` makes Swift log to stderr, which lands in log/NAME.log.
+#
 # `setsid` detaches from the caller's terminal/session (no SIGHUP/SIGINT when the
 # shell that ran us goes away). In a non-interactive shell a background job is
 # not a process-group leader, so setsid execs in place and $! is the real pid.
@@ -324,18 +339,21 @@ spawn() { # name cmd...
 log "starting in $STATE_DIR"
 mc_user=()
 # memcached refuses to run as root unless told which user to be.
-[[ $(id -u) == 0 ]] && mc_user=(-u root)
+if [[ $(id -u) == 0 ]]; then mc_user=(-u root); fi
 spawn memcached memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 64 "${mc_user[@]}"
 for s in "${SWIFT_SERVERS[@]}"; do
-  spawn "$s" "${SWIFT_PY[@]}" -c "$LAUNCHER" "$ETC" "$(command -v "swift-$s")" "$ETC/$s.conf" -v
+  spawn "$s" "${SWIFT_PY[@]}" "$HERE/swift-launch.py" "$ETC" "$(command -v "swift-$s")" "$ETC/$s.conf" -v
 done
 
 # The proxy's /healthcheck answers 200 even when the backends are down, so wait
 # for every server's own health check.
 deadline=$((SECONDS + START_TIMEOUT))
 until all_up; do
+  # Only liveness here: right after the fork a child may not have exec'd yet,
+  # so its command line would not match. (Our own children stay zombies until
+  # we exit, so a crash is still seen.)
   dead=()
-  for n in memcached "${SWIFT_SERVERS[@]}"; do pid_alive "$n" || dead+=("$n"); done
+  for n in memcached "${SWIFT_SERVERS[@]}"; do running "$(read_pid "$n")" || dead+=("$n"); done
   if ((${#dead[@]})) || ((SECONDS >= deadline)); then
     if ((${#dead[@]})); then
       log "exited during start-up: ${dead[*]}"
@@ -349,7 +367,7 @@ until all_up; do
     "$HERE/stop.sh" "$STATE_DIR" >&2 || true
     exit 1
   fi
-  sleep 0.1
+  sleep 0.2
 done
 
 log "S3 endpoint ready on http://127.0.0.1:$PROXY_PORT (logs: $LOGS)"
