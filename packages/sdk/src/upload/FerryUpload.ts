@@ -76,8 +76,9 @@ export class FerryUpload extends Emitter<UploadEvents> {
   #state: UploadState = 'idle'
   #tus: TusUpload | undefined
   #digest: Promise<Uint8Array> | undefined
+  #digestSettled = false
   #hashAbort: AbortController | undefined
-  #result: Promise<FileDescription> | undefined
+  #attempt: Attempt | undefined
 
   constructor(file: Blob, options: UploadOptions) {
     super()
@@ -99,39 +100,40 @@ export class FerryUpload extends Emitter<UploadEvents> {
     return this.#tus?.url ?? null
   }
 
-  /** Starts (or resumes after `pause()`) the upload; resolves when the server has verified it. */
+  /**
+   * Starts the upload, or continues it after `pause()` or a failure, from the server's offset.
+   * Resolves once the server has stored and checked the file; every call while the same attempt
+   * is under way returns the same promise.
+   */
   start(): Promise<FileDescription> {
-    if (this.#state === 'uploading' || this.#state === 'verifying') {
-      return this.#result ?? Promise.reject(new FerryError('upload is not running', { code: 'aborted' }))
-    }
-    this.#result = new Promise<FileDescription>((resolve, reject) => {
-      this.#digest ??= this.#startHashing()
-      // A hashing failure must surface even while the upload is still sending bytes.
-      this.#digest.catch((error: unknown) => this.#fail(toFerryError(error), reject))
-      this.#tus = this.#createTusUpload(resolve, reject)
-      this.#setState('uploading')
-      this.#tus
-        .findPreviousUploads()
-        .then((previous) => {
-          if (previous[0]) this.#tus?.resumeFromPreviousUpload(previous[0])
-          this.#tus?.start()
-        })
-        .catch((error: unknown) => this.#fail(toFerryError(error), reject))
-    })
-    return this.#result
+    if (this.#state === 'uploading' || this.#state === 'verifying') return this.#attempt!.promise
+    if (this.#state === 'done') return this.#attempt!.promise
+    if (!this.#attempt || this.#state === 'failed') this.#attempt = createAttempt()
+    this.#digest ??= this.#startHashing()
+    const attempt = this.#attempt
+    // A hashing failure must surface even while the upload is still sending bytes.
+    this.#digest.catch((error: unknown) => this.#fail(toFerryError(error)))
+    const tus = this.#createTusUpload()
+    this.#tus = tus
+    this.#setState('uploading')
+    tus
+      .findPreviousUploads()
+      .then((previous) => {
+        if (previous[0]) tus.resumeFromPreviousUpload(previous[0])
+        tus.start()
+      })
+      .catch((error: unknown) => this.#fail(toFerryError(error)))
+    return attempt.promise
   }
 
   /** Stops sending; `start()` continues from the server's offset. Hashing carries on meanwhile. */
   async pause(): Promise<void> {
     if (this.#state !== 'uploading') return
-    await this.#tus?.abort(false)
     this.#setState('paused')
+    await this.#tus?.abort(false)
   }
 
-  #createTusUpload(
-    resolve: (file: FileDescription) => void,
-    reject: (error: FerryError) => void,
-  ): TusUpload {
+  #createTusUpload(): TusUpload {
     const { endpoint, chunkSize, headers, retryDelays } = this.options
     const fileInfo = this.file as Partial<File>
     return new TusUpload(this.file, {
@@ -153,22 +155,28 @@ export class FerryUpload extends Emitter<UploadEvents> {
           (file) => {
             this.#setState('done')
             this.emit('success', file)
-            resolve(file)
+            this.#attempt?.resolve(file)
           },
-          (error: unknown) => this.#fail(toFerryError(error), reject),
+          (error: unknown) => this.#fail(toFerryError(error)),
         )
       },
-      onError: (error) => this.#fail(fromTusError(error), reject),
+      onError: (error) => this.#fail(fromTusError(error)),
     })
   }
 
   #startHashing(): Promise<Uint8Array> {
     this.#hashAbort = new AbortController()
+    this.#digestSettled = false
     const bytesTotal = this.file.size
-    return this.options.hasher.digest(this.file, {
+    const digest = this.options.hasher.digest(this.file, {
       signal: this.#hashAbort.signal,
       onProgress: (bytesHashed) => this.emit('hash-progress', { bytesHashed, bytesTotal }),
     })
+    digest.then(
+      () => (this.#digestSettled = true),
+      () => {},
+    )
+    return digest
   }
 
   /** The request that writes the last byte carries the digest; it waits for hashing if needed. */
@@ -205,13 +213,17 @@ export class FerryUpload extends Emitter<UploadEvents> {
     return parseDescription(response.body, response.status)
   }
 
-  #fail(error: FerryError, reject: (error: FerryError) => void): void {
+  #fail(error: FerryError): void {
     if (this.#state === 'failed' || this.#state === 'done') return
-    this.#hashAbort?.abort()
+    if (!this.#digestSettled) {
+      // An unfinished hash is abandoned; a later start() hashes again from the beginning.
+      this.#hashAbort?.abort()
+      this.#digest = undefined
+    }
     void this.#tus?.abort(false)
     this.#setState('failed')
     this.emit('error', error)
-    reject(error)
+    this.#attempt?.reject(error)
   }
 
   #setState(state: UploadState): void {
@@ -219,6 +231,22 @@ export class FerryUpload extends Emitter<UploadEvents> {
     this.#state = state
     this.emit('state', state)
   }
+}
+
+interface Attempt {
+  promise: Promise<FileDescription>
+  resolve: (file: FileDescription) => void
+  reject: (error: FerryError) => void
+}
+
+function createAttempt(): Attempt {
+  let resolve!: Attempt['resolve']
+  let reject!: Attempt['reject']
+  const promise = new Promise<FileDescription>((onResolve, onReject) => {
+    resolve = onResolve
+    reject = onReject
+  })
+  return { promise, resolve, reject }
 }
 
 function parseDescription(body: string, status: number): FileDescription {

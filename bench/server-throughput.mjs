@@ -1,0 +1,178 @@
+// Server upload throughput on loopback: Ferry's tus endpoint (8 MiB PATCH chunks, digest checked at
+// the end) against the plain peer on the same machine in the same run: a minimal Node server that
+// streams a PUT to disk, and a plain S3 PutObject to the same S3 server.
+//
+//   node bench/server-throughput.mjs [--size-mib 256] [--rounds 3] [--stores disk,s3]
+import { spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { S3 } from '@aws-sdk/client-s3'
+import { compare, printTable } from './lib/measure.mjs'
+
+const { values } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '256' },
+    rounds: { type: 'string', default: '3' },
+    stores: { type: 'string', default: 'disk,s3' },
+  },
+})
+const size = Number(values['size-mib']) * 1024 * 1024
+const rounds = Number(values.rounds)
+const stores = values.stores.split(',')
+const MIB = 1024 * 1024
+const root = fileURLToPath(new URL('..', import.meta.url))
+const work = await mkdtemp(path.join(tmpdir(), 'ferry-bench-'))
+
+const source = path.join(work, 'source.bin')
+const sourceHash = createHash('sha256')
+const out = createWriteStream(source)
+for (let written = 0; written < size; written += 1024 * 1024) {
+  const block = randomBytes(1024 * 1024)
+  sourceHash.update(block)
+  if (!out.write(block)) await new Promise((resolve) => out.once('drain', resolve))
+}
+await new Promise((resolve) => out.end(resolve))
+const digest = sourceHash.digest()
+
+async function startFerry(env) {
+  const port = 3900 + Math.floor(Math.random() * 90)
+  const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
+    env: { ...process.env, ...env, PORT: String(port), FERRY_LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  })
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { url: `http://127.0.0.1:${port}/files/`, stop: () => child.kill('SIGTERM') }
+}
+
+async function tusUpload(endpoint, chunkSize) {
+  const created = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': String(size) },
+  })
+  const url = new URL(created.headers.get('location'), endpoint).href
+  for (let offset = 0; offset < size; offset += chunkSize) {
+    const end = Math.min(offset + chunkSize, size)
+    const response = await fetch(url, {
+      method: 'PATCH',
+      duplex: 'half',
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': String(offset),
+        'Content-Type': 'application/offset+octet-stream',
+        'Content-Length': String(end - offset),
+        ...(end === size ? { 'Repr-Digest': `sha-256=:${digest.toString('base64')}:` } : {}),
+      },
+      body: createReadStream(source, { start: offset, end: end - 1 }),
+    })
+    if (!response.ok) throw new Error(`PATCH ${response.status}: ${await response.text()}`)
+    await response.arrayBuffer()
+  }
+}
+
+const results = []
+if (stores.includes('disk')) {
+  const dataDir = path.join(work, 'ferry-data')
+  const ferry = await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: dataDir })
+  const plainDir = path.join(work, 'plain')
+  await mkdir(plainDir, { recursive: true })
+  let counter = 0
+  const plain = createServer((request, response) => {
+    pipeline(request, createWriteStream(path.join(plainDir, `${counter++}.bin`))).then(
+      () => response.writeHead(201).end(),
+      () => response.writeHead(500).end(),
+    )
+  }).listen(3899, '127.0.0.1')
+  const disk = await compare(
+    [
+      { name: 'Ferry, disk store, 8 MiB PATCHes + SHA-256 check', run: () => tusUpload(ferry.url, 8 * MIB) },
+      { name: 'Ferry, disk store, one PATCH + SHA-256 check', run: () => tusUpload(ferry.url, size) },
+      {
+        name: 'plain Node PUT streamed to disk',
+        run: async () => {
+          const response = await fetch('http://127.0.0.1:3899/', {
+            method: 'PUT',
+            duplex: 'half',
+            headers: { 'Content-Length': String(size) },
+            body: createReadStream(source),
+          })
+          if (response.status !== 201) throw new Error(`plain PUT ${response.status}`)
+        },
+      },
+    ],
+    { rounds, bytes: size },
+  )
+  printTable(`Disk, ${size / 1024 / 1024} MiB, median of ${rounds}`, disk)
+  results.push(...disk)
+  ferry.stop()
+  plain.close()
+}
+
+if (stores.includes('s3')) {
+  const start = spawn('bash', [path.join(root, 'scripts/s3/start.sh'), path.join(work, 's3')], {
+    env: {
+      ...process.env,
+      FERRY_S3_PORT: '8390',
+      FERRY_S3_MEMCACHED_PORT: '11390',
+      FERRY_S3_ACCOUNT_PORT: '6292',
+      FERRY_S3_CONTAINER_PORT: '6291',
+      FERRY_S3_OBJECT_PORT: '6290',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  await new Promise((resolve, reject) =>
+    start.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`s3 start: exit ${code}`)))),
+  )
+  const endpoint = 'http://127.0.0.1:8390'
+  const client = new S3({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test:tester', secretAccessKey: 'testing' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  })
+  await client.createBucket({ Bucket: 'bench' })
+  const ferry = await startFerry({
+    FERRY_STORE: 's3',
+    FERRY_S3_BUCKET: 'bench',
+    FERRY_S3_ENDPOINT: endpoint,
+    FERRY_S3_ACCESS_KEY_ID: 'test:tester',
+    FERRY_S3_SECRET_ACCESS_KEY: 'testing',
+  })
+  let counter = 0
+  const s3 = await compare(
+    [
+      { name: 'Ferry, S3 store, 8 MiB PATCHes + SHA-256 check', run: () => tusUpload(ferry.url, 8 * MIB) },
+      { name: 'Ferry, S3 store, one PATCH + SHA-256 check', run: () => tusUpload(ferry.url, size) },
+      {
+        name: 'plain PutObject of the same file',
+        run: () =>
+          client.putObject({
+            Bucket: 'bench',
+            Key: `plain-${counter++}`,
+            Body: createReadStream(source),
+            ContentLength: size,
+          }),
+      },
+    ],
+    { rounds, bytes: size },
+  )
+  printTable(`S3 (local OpenStack Swift), ${size / 1024 / 1024} MiB, median of ${rounds}`, s3)
+  ferry.stop()
+  const stop = spawn('bash', [path.join(root, 'scripts/s3/stop.sh'), path.join(work, 's3')], { stdio: 'ignore' })
+  await new Promise((resolve) => stop.on('exit', resolve))
+}
+
+await rm(work, { recursive: true, force: true }).catch(() => {})
