@@ -36,7 +36,7 @@ export function createFinalizer({ backend, requireDigest, logger }: FinalizerOpt
       )
     }
 
-    const actual = existing?.sha256 ?? (await sha256OfStream(await backend.read(upload.id)))
+    const actual = existing?.sha256 ?? (await sha256OfStream(await backend.objects.read(backend.keyOf(upload.id))))
     const record: FileRecord = {
       id: upload.id,
       key: backend.keyOf(upload.id),

@@ -46,7 +46,7 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
     if (range === 'unsatisfiable') {
       return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${record.size}` })
     }
-    const stream = await backend.read(id, range)
+    const stream = await backend.objects.read(backend.keyOf(id), range)
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`
       headers['Content-Length'] = String(range.end - range.start + 1)

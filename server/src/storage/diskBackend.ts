@@ -1,35 +1,47 @@
 import { createReadStream } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { FileStore } from '@tus/file-store'
 import { ERRORS } from '@tus/utils'
-import type { ByteRange, FileRecord, RecordStore, StorageBackend } from './types.js'
+import { createRecordStore } from './recordStore.js'
+import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './types.js'
 
 export interface DiskBackendOptions {
-  /** The data dir: uploads go to `uploads/`, records to `records/` below it. */
+  /** The data dir: `uploads/` for tus, `derived/` for processed files, documents beside them. */
   directory: string
 }
 
 /**
- * Local-disk storage: @tus/file-store for the protocol, plain files for everything else.
- * Records sit in their own folder because FileStore treats every `<id>.json` beside an upload as
- * that upload's tus info file.
+ * Local-disk storage: @tus/file-store for the protocol, plain files for everything else. Derived
+ * files and documents stay out of `uploads/` because FileStore treats every `<id>.json` there as
+ * an upload's info file and pairs files by name when it cleans up.
  */
 export function createDiskBackend({ directory }: DiskBackendOptions): StorageBackend {
-  const uploadsDirectory = path.join(directory, 'uploads')
-  const recordsDirectory = path.join(directory, 'records')
-  const datastore = new FileStore({ directory: uploadsDirectory })
-
+  const root = path.resolve(directory)
+  const datastore = new FileStore({ directory: path.join(root, 'uploads') })
+  const documents = createDiskDocumentStore(root)
   return {
     kind: 'disk',
     datastore,
-    records: createDiskRecordStore(recordsDirectory),
-    keyOf: (id) => path.posix.join('uploads', id),
-    async read(id: string, range?: ByteRange): Promise<Readable> {
-      const filePath = resolveInside(uploadsDirectory, id)
-      const stream = createReadStream(filePath, range ?? {})
-      // Surface ENOENT as the tus not-found error instead of a stream error after headers are sent.
+    documents,
+    records: createRecordStore(documents),
+    objects: createDiskObjectStore(root),
+    keyOf: (id) => `uploads/${id}`,
+    derivedKeyOf: (id, suffix, extension) => `derived/${id}${suffix}${extension}`,
+    async prepare() {
+      for (const folder of ['uploads', 'derived', 'records']) {
+        await mkdir(path.join(root, folder), { recursive: true })
+      }
+    },
+  }
+}
+
+function createDiskObjectStore(root: string): ObjectStore {
+  return {
+    async read(key: string, range?: ByteRange): Promise<Readable> {
+      const stream = createReadStream(resolveInside(root, key), range ?? {})
+      // ENOENT becomes the tus not-found error here, before any response header is sent.
       await new Promise<void>((resolve, reject) => {
         stream.once('open', () => resolve())
         stream.once('error', reject)
@@ -38,43 +50,49 @@ export function createDiskBackend({ directory }: DiskBackendOptions): StorageBac
       })
       return stream
     },
-    async prepare() {
-      await mkdir(uploadsDirectory, { recursive: true })
-      await mkdir(recordsDirectory, { recursive: true })
+    write: (key, bytes) => writeAtomically(resolveInside(root, key), bytes),
+    async delete(key) {
+      await rm(resolveInside(root, key), { force: true })
     },
   }
 }
 
-function createDiskRecordStore(directory: string): RecordStore {
-  const fileOf = (id: string) => resolveInside(directory, `${id}.json`)
+function createDiskDocumentStore(root: string): DocumentStore {
   return {
-    async get(id) {
+    async get<T>(documentPath: string): Promise<T | undefined> {
       try {
-        return JSON.parse(await readFile(fileOf(id), 'utf8')) as FileRecord
+        return JSON.parse(await readFile(resolveInside(root, documentPath), 'utf8')) as T
       } catch (error) {
-        if (isMissingFile(error)) return undefined
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
         throw error
       }
     },
-    async put(record) {
-      // Write-then-rename so a crash never leaves half a record behind.
-      const target = fileOf(record.id)
-      const temporary = `${target}.${process.pid}.tmp`
-      await writeFile(temporary, JSON.stringify(record))
-      await rename(temporary, target)
+    put: (documentPath, value) => writeAtomically(resolveInside(root, documentPath), JSON.stringify(value)),
+    async list(prefix) {
+      const directory = resolveInside(root, prefix.endsWith('/') ? prefix : path.dirname(prefix))
+      const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(() => [])
+      return entries
+        .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+        .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+        .filter((documentPath) => documentPath.startsWith(prefix))
+        .sort()
     },
-    async delete(id) {
-      await rm(fileOf(id), { force: true })
+    async delete(documentPath) {
+      await rm(resolveInside(root, documentPath), { force: true })
     },
   }
 }
 
-function resolveInside(directory: string, name: string): string {
-  const resolved = path.resolve(directory, name)
-  if (path.dirname(resolved) !== path.resolve(directory)) throw ERRORS.FILE_NOT_FOUND
-  return resolved
+/** Write-then-rename, so a crash never leaves half a file where a whole one is expected. */
+async function writeAtomically(target: string, contents: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true })
+  const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  await writeFile(temporary, contents)
+  await rename(temporary, target)
 }
 
-function isMissingFile(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+function resolveInside(root: string, relativePath: string): string {
+  const resolved = path.resolve(root, relativePath)
+  if (!resolved.startsWith(`${root}${path.sep}`)) throw ERRORS.FILE_NOT_FOUND
+  return resolved
 }

@@ -8,16 +8,18 @@ import {
   isS3NotFound,
   useContentMd5ForDeleteObjects,
 } from './s3Compatibility.js'
-import type { ByteRange, FileRecord, RecordStore, StorageBackend } from './types.js'
+import { createRecordStore } from './recordStore.js'
+import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './types.js'
 
 export type S3BackendOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'>
 
-/** Records live under their own prefix; tus upload ids never contain `/`, so keys cannot clash. */
-const RECORD_PREFIX = 'ferry-records/'
+/** Documents live under their own prefix; tus upload ids never contain `/`, so keys cannot clash. */
+const DOCUMENT_PREFIX = 'ferry/'
 
 /**
  * S3-compatible storage: @tus/s3-store (multipart uploads) for the protocol, a plain client for
- * ranged reads and records. Object tagging is off because many S3-compatible servers lack it.
+ * ranged reads, derived files and documents. Object tagging is off because many S3-compatible
+ * servers lack it.
  */
 export function createS3Backend(options: S3BackendOptions): StorageBackend {
   const clientConfig: S3ClientConfig = {
@@ -40,25 +42,17 @@ export function createS3Backend(options: S3BackendOptions): StorageBackend {
   const client = new S3(clientConfig)
   useContentMd5ForDeleteObjects(client)
   const bucket = options.bucket
+  const documents = createS3DocumentStore(client, bucket)
 
   return {
     kind: 's3',
     datastore,
-    records: createS3RecordStore(client, bucket),
+    documents,
+    records: createRecordStore(documents),
+    objects: createS3ObjectStore(client, bucket),
     keyOf: (id) => id,
-    async read(id: string, range?: ByteRange): Promise<Readable> {
-      try {
-        const response = await client.getObject({
-          Bucket: bucket,
-          Key: id,
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-        })
-        return response.Body as Readable
-      } catch (error) {
-        if (isS3NotFound(error)) throw ERRORS.FILE_NOT_FOUND
-        throw error
-      }
-    },
+    // Next to the original; tus ids never contain `_`, so a derived key cannot be an upload's.
+    derivedKeyOf: (id, suffix, extension) => `${id}${suffix}${extension}`,
     async prepare() {
       try {
         await client.headBucket({ Bucket: bucket })
@@ -74,28 +68,75 @@ export function createS3Backend(options: S3BackendOptions): StorageBackend {
   }
 }
 
-function createS3RecordStore(client: S3, bucket: string): RecordStore {
-  const keyOf = (id: string) => `${RECORD_PREFIX}${id}.json`
+function createS3ObjectStore(client: S3, bucket: string): ObjectStore {
   return {
-    async get(id) {
+    async read(key: string, range?: ByteRange): Promise<Readable> {
       try {
-        const response = await client.getObject({ Bucket: bucket, Key: keyOf(id) })
-        return JSON.parse(await (response.Body?.transformToString() ?? '')) as FileRecord
+        const response = await client.getObject({
+          Bucket: bucket,
+          Key: key,
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        })
+        return response.Body as Readable
+      } catch (error) {
+        if (isS3NotFound(error)) throw ERRORS.FILE_NOT_FOUND
+        throw error
+      }
+    },
+    async write(key, bytes, { contentType, contentEncoding, cacheControl }) {
+      await client.putObject({
+        Bucket: bucket,
+        Key: key,
+        Body: bytes,
+        ContentType: contentType,
+        ContentEncoding: contentEncoding,
+        CacheControl: cacheControl,
+      })
+    },
+    async delete(key) {
+      await client.deleteObject({ Bucket: bucket, Key: key })
+    },
+  }
+}
+
+function createS3DocumentStore(client: S3, bucket: string): DocumentStore {
+  const keyOf = (documentPath: string) => `${DOCUMENT_PREFIX}${documentPath}`
+  return {
+    async get<T>(documentPath: string): Promise<T | undefined> {
+      try {
+        const response = await client.getObject({ Bucket: bucket, Key: keyOf(documentPath) })
+        return JSON.parse(await (response.Body?.transformToString() ?? '')) as T
       } catch (error) {
         if (error instanceof NoSuchKey || isS3NotFound(error)) return undefined
         throw error
       }
     },
-    async put(record) {
+    async put(documentPath, value) {
       await client.putObject({
         Bucket: bucket,
-        Key: keyOf(record.id),
-        Body: JSON.stringify(record),
+        Key: keyOf(documentPath),
+        Body: JSON.stringify(value),
         ContentType: 'application/json',
       })
     },
-    async delete(id) {
-      await client.deleteObject({ Bucket: bucket, Key: keyOf(id) })
+    async list(prefix) {
+      const paths: string[] = []
+      let continuationToken: string | undefined
+      do {
+        const page = await client.listObjectsV2({
+          Bucket: bucket,
+          Prefix: keyOf(prefix),
+          ContinuationToken: continuationToken,
+        })
+        for (const object of page.Contents ?? []) {
+          if (object.Key) paths.push(object.Key.slice(DOCUMENT_PREFIX.length))
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined
+      } while (continuationToken)
+      return paths.sort()
+    },
+    async delete(documentPath) {
+      await client.deleteObject({ Bucket: bucket, Key: keyOf(documentPath) })
     },
   }
 }

@@ -24,17 +24,49 @@ export interface RecordStore {
 }
 
 /**
+ * Small JSON documents (records, manifests, webhook deliveries) by path, such as
+ * `records/<id>.json`, kept in the same store as the bytes: the store is the source of truth, so
+ * the server needs no database. Writes replace a document whole.
+ */
+export interface DocumentStore {
+  get<T>(path: string): Promise<T | undefined>
+  put(path: string, value: unknown): Promise<void>
+  /** Paths of the documents below `prefix` (for example `manifests/`), sorted. */
+  list(prefix: string): Promise<string[]>
+  /** Removes a document; a missing one is not an error. */
+  delete(path: string): Promise<void>
+}
+
+export interface ObjectWriteOptions {
+  contentType: string
+  contentEncoding?: string
+  cacheControl?: string
+}
+
+/** Whole objects by key: the uploads' bytes and the files derived from them. */
+export interface ObjectStore {
+  /** Streams an object; rejects with the tus not-found error when it does not exist. */
+  read(key: string, range?: ByteRange): Promise<Readable>
+  write(key: string, bytes: Uint8Array, options: ObjectWriteOptions): Promise<void>
+  /** Removes an object; a missing one is not an error. */
+  delete(key: string): Promise<void>
+}
+
+/**
  * Everything the server needs from one storage backend. The tus protocol goes through `datastore`;
- * the rest is what @tus/server's stores lack or get wrong (ranged reads, complete removal).
+ * the rest is what @tus/server's stores lack or get wrong (ranged reads, complete removal, small
+ * documents, derived files).
  */
 export interface StorageBackend {
   readonly kind: 'disk' | 's3'
   readonly datastore: DataStore
   readonly records: RecordStore
+  readonly documents: DocumentStore
+  readonly objects: ObjectStore
   /** Where the bytes of upload `id` live: an object key, or a path relative to the data dir. */
   keyOf(id: string): string
-  /** Streams the stored bytes of a finished upload. */
-  read(id: string, range?: ByteRange): Promise<Readable>
+  /** Key of a file derived from upload `id`, such as its 300 px thumbnail (`_thumb_300`, `.jpg`). */
+  derivedKeyOf(id: string, suffix: string, extension: string): string
   /** Creates directories or checks the bucket; run once before serving. */
   prepare(): Promise<void>
 }
