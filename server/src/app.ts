@@ -2,11 +2,15 @@ import { readFile } from 'node:fs/promises'
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
-import type { ServerConfig } from './config.js'
+import type { ServerConfig } from './config/loadConfig.js'
 import { FerryHttpError } from './errors.js'
 import { downloadCorsHeaders } from './http/downloadCors.js'
 import { requestLog } from './http/requestLog.js'
-import { createFinalizer, quarantinedError } from './integrity/createFinalizer.js'
+import { runPostHook } from './hooks/runHooks.js'
+import type { FerryHooks } from './hooks/types.js'
+import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
+import type { Processing } from './processing/createProcessing.js'
+import { createFileApi } from './routes/fileApi.js'
 import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
 import { createTusServer, TUS_PATH } from './tus/createTusServer.js'
@@ -22,6 +26,10 @@ export interface AppOptions {
   config: Pick<ServerConfig, 'corsOrigins' | 'maxSize' | 'requireDigest' | 'trustProxy'>
   backend: StorageBackend
   logger: Logger
+  /** In-process hooks; see `FerryHooks`. */
+  hooks?: FerryHooks
+  /** Post-processing of accepted files; none when left out. */
+  processing?: Processing
   demo?: DemoFiles
 }
 
@@ -32,11 +40,12 @@ export interface AppOptions {
  * const app = createApp({ config, backend: createBackend(config.store), logger })
  * serve({ fetch: app.fetch, port: 3000 })
  */
-export function createApp({ config, backend, logger, demo }: AppOptions): Hono {
-  const finalize = createFinalizer({ backend, requireDigest: config.requireDigest, logger })
+export function createApp({ config, backend, logger, hooks = {}, processing, demo }: AppOptions): Hono {
+  const finalize = createFinalizer({ backend, requireDigest: config.requireDigest, logger, hooks, processing })
   const tus = createTusServer({
     backend,
     finalize,
+    hooks,
     logger,
     corsOrigins: config.corsOrigins,
     maxSize: config.maxSize,
@@ -55,14 +64,16 @@ export function createApp({ config, backend, logger, demo }: AppOptions): Hono {
   })
 
   app.get('/healthz', (c) => c.json({ status: 'ok', store: backend.kind }))
+  if (processing && hooks['post-process']) reportSettledProcessing(processing, hooks, logger)
 
   // Own routes come before the catch-all tus routes. Hono routes HEAD to GET handlers, so this
   // one route serves both the tus HEAD (offset and metadata) and the download.
   app.get(`${TUS_PATH}/:id`, async (c) => {
     if (c.req.method === 'HEAD') {
       const record = await backend.records.get(c.req.param('id'))
-      if (record?.state !== 'quarantined') return handleTus(c)
-      return quarantinedError(record.id).toResponse({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store' })
+      const refusal = record?.state === 'quarantined' ? quarantinedError(record.id) : record?.state === 'rejected' ? rejectedError(record) : undefined
+      if (!refusal) return handleTus(c)
+      return refusal.toResponse({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store' })
     }
     const cors = downloadCorsHeaders(c.req.header('origin'), config.corsOrigins)
     try {
@@ -75,11 +86,17 @@ export function createApp({ config, backend, logger, demo }: AppOptions): Hono {
     }
   })
   app.delete(`${TUS_PATH}/:id`, async (c) => {
+    const id = c.req.param('id')
     const response = await handleTus(c)
-    // Terminated means gone everywhere; the verdict goes with the bytes.
-    if (response.status === 204) await backend.records.delete(c.req.param('id'))
+    if (response.status === 204) {
+      // Terminated means gone everywhere: the verdict and the derived files go with the bytes.
+      await processing?.remove(id)
+      await backend.records.delete(id)
+      await runPostHook(hooks, 'post-terminate', { uploadId: id }, logger)
+    }
     return response
   })
+  app.route('/api/files', createFileApi({ backend, processing }))
   app.all(TUS_PATH, handleTus)
   app.all(`${TUS_PATH}/*`, handleTus)
 
@@ -95,4 +112,16 @@ export function createApp({ config, backend, logger, demo }: AppOptions): Hono {
     }
   }
   return app
+}
+
+/** Runs the `post-process` hook when a file's last job settles, whichever process ran it. */
+function reportSettledProcessing(processing: Processing, hooks: FerryHooks, logger: Logger): void {
+  processing.subscribe(undefined, (event) => {
+    if (event.type !== 'completed' && event.type !== 'failed') return
+    void processing.read(event.job.fileId, (name) => name).then((manifest) => {
+      if (manifest && (manifest.state === 'done' || manifest.state === 'failed')) {
+        return runPostHook(hooks, 'post-process', { fileId: event.job.fileId, manifest }, logger)
+      }
+    })
+  })
 }

@@ -1,39 +1,46 @@
 import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { loadConfigOrExit } from './config/loadConfigOrExit.js'
+import { createRuntime } from './createRuntime.js'
 import { findDemoFiles } from './demoFiles.js'
 import { createLogger } from './logger.js'
-import { createBackend } from './storage/createBackend.js'
+import { createWebhookDispatcher, createWebhookHooks } from './webhooks/index.js'
 
 const SHUTDOWN_GRACE_MS = 10_000
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>
-  try {
-    config = loadConfig(process.env)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    console.error(error.message)
-    process.exit(1)
-  }
+  const config = loadConfigOrExit()
   const logger = createLogger(config.logLevel)
-  const backend = createBackend(config.store)
-  await backend.prepare()
-  const demo = findDemoFiles()
-  const app = createApp({ config, backend, logger, demo })
+  // The embedded queue runs jobs here; with BullMQ, `ferry-worker` processes run them.
+  const runtime = await createRuntime({ config, logger, consume: config.processing.queue.kind === 'embedded' })
+  const { backend, processing } = runtime
 
+  const webhooks =
+    config.webhooks.urls.length > 0
+      ? createWebhookDispatcher({ documents: backend.documents, ...config.webhooks, logger })
+      : undefined
+  await webhooks?.start()
+  const hooks = webhooks ? createWebhookHooks({ dispatcher: webhooks, events: config.webhooks.events }) : {}
+
+  const demo = findDemoFiles()
+  const app = createApp({ config, backend, logger, hooks, processing, demo })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
-      { port: info.port, host: config.host, store: config.store.kind, demo: Boolean(demo) },
+      { port: info.port, host: config.host, store: config.store.kind, queue: config.processing.queue.kind },
       `ferry-server listening on http://${config.host}:${info.port}`,
     )
   })
+  // Jobs that a crash or restart left unfinished run again; their outputs are deterministic.
+  await processing?.recover()
 
-  // Stop accepting connections, let in-flight PATCH requests finish, then exit.
+  // Stop accepting connections, let in-flight requests and jobs finish, then exit.
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down')
-    server.close(() => process.exit(0))
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref()
+    server.close(async () => {
+      await Promise.allSettled([runtime.close(), webhooks?.close()])
+      process.exit(0)
+    })
   }
   process.once('SIGTERM', () => shutdown('SIGTERM'))
   process.once('SIGINT', () => shutdown('SIGINT'))

@@ -4,6 +4,10 @@ import { launchChromium } from '../helpers/browser.js'
 import { generateFile, sha256OfResponse } from '../helpers/files.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore } from '../helpers/stores.js'
+import { noisyJpeg } from '../helpers/processing.js'
+import { writeFile, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 
 const MIB = 1024 * 1024
 
@@ -69,5 +73,28 @@ describe('the demo page in Chromium', () => {
     expect(outcome).toMatchObject({ isFerryError: true, code: 'digest-mismatch', status: 422, state: 'failed' })
     const download = await fetch(new URL((outcome as { url: string }).url, server.url))
     expect(download.status).toBe(410)
+  })
+
+  it('shows the thumbnails as the server makes them, announced over Server-Sent Events', async () => {
+    const photo = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-photo-')), 'holiday.jpg')
+    await writeFile(photo, await noisyJpeg(1200, 900))
+    page = await browser.newPage()
+    await page.goto(server.url)
+    await page.setInputFiles('#file', photo)
+    await page.locator('#result').waitFor({ state: 'visible', timeout: 60_000 })
+    await expect.poll(() => page.locator('#thumbnails img').count(), { timeout: 30_000 }).toBe(3)
+    await expect.poll(() => page.locator('#processing').textContent(), { timeout: 30_000 }).toBe('done')
+    const images = await page.locator('#thumbnails img').evaluateAll((elements) =>
+      elements.map((element) => {
+        const image = element as HTMLImageElement
+        return { alt: image.alt, loaded: image.complete && image.naturalWidth > 0, natural: image.naturalWidth }
+      }),
+    )
+    expect(images).toEqual([
+      { alt: 'thumb_150.jpg', loaded: true, natural: 150 },
+      { alt: 'thumb_300.jpg', loaded: true, natural: 300 },
+      { alt: 'thumb_600.jpg', loaded: true, natural: 600 },
+    ])
+    expect(await page.locator('#state').textContent()).toBe('done')
   })
 })

@@ -4,6 +4,7 @@ export const ERROR_CODES = {
   digestInvalid: 'digest-invalid',
   digestMissing: 'digest-missing',
   quarantined: 'quarantined',
+  rejected: 'rejected',
   notFound: 'not-found',
   incomplete: 'incomplete',
   invalidRange: 'invalid-range',

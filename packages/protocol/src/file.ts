@@ -1,10 +1,13 @@
+import type { ProcessingState } from './processing.js'
+
 /**
  * Where a finished upload stands:
  * - `verified`: the server's SHA-256 of the stored bytes equals the client's digest;
  * - `unverified`: complete, but the client sent no digest (a stock tus client);
- * - `quarantined`: the digests differ; the bytes are kept for inspection and never served.
+ * - `quarantined`: the digests differ; the bytes are kept for inspection and never served;
+ * - `rejected`: a server hook refused the file at finish; never served or processed.
  */
-export type FileState = 'verified' | 'unverified' | 'quarantined'
+export type FileState = 'verified' | 'unverified' | 'quarantined' | 'rejected'
 
 /** The server's description of a stored file, the body of the response that completes an upload. */
 export interface FileDescription {
@@ -19,6 +22,10 @@ export interface FileDescription {
   type: string
   name: string | null
   state: FileState
+  /** Post-processing of the file; `none` when the server's policy names no job for it. */
+  processing: ProcessingState
+  /** Server-Sent Events of the file's processing, while there is any to wait for. */
+  eventsUrl?: string
 }
 
 /** Media type of a response body holding a `FileDescription`. */

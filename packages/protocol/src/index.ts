@@ -6,3 +6,12 @@ export { DIGEST_HEADER, formatSha256Digest, parseSha256Digest } from './digest.j
 export { FILE_DESCRIPTION_MEDIA_TYPE, type FileDescription, type FileState } from './file.js'
 export { ERROR_CODES, type ErrorBody, type ErrorCode } from './errors.js'
 export { METADATA_KEYS } from './metadata.js'
+export type {
+  ProcessingEvent,
+  ProcessingJobState,
+  ProcessingJobStatus,
+  ProcessingJobType,
+  ProcessingManifest,
+  ProcessingOutput,
+  ProcessingState,
+} from './processing.js'

@@ -1,7 +1,11 @@
-import { ERROR_CODES, METADATA_KEYS, parseSha256Digest } from '@ferry/protocol'
+import { ERROR_CODES, METADATA_KEYS, parseSha256Digest, type ProcessingState } from '@ferry/protocol'
 import type { Upload } from '@tus/utils'
 import type { Logger } from 'pino'
 import { FerryHttpError } from '../errors.js'
+import { runPostHook } from '../hooks/runHooks.js'
+import { type FerryHooks, HookRejection } from '../hooks/types.js'
+import { uploadInfo } from '../hooks/uploadInfo.js'
+import type { Processing } from '../processing/createProcessing.js'
 import type { FileRecord, StorageBackend } from '../storage/types.js'
 import { sha256OfStream } from './sha256OfStream.js'
 
@@ -9,24 +13,43 @@ export interface FinalizerOptions {
   backend: StorageBackend
   requireDigest: boolean
   logger: Logger
+  hooks: FerryHooks
+  /** Post-processing of accepted files; none when `undefined`. */
+  processing?: Processing
+}
+
+export interface Finalized {
+  record: FileRecord
+  processing: ProcessingState
 }
 
 /**
- * Decides what a complete upload is: `verified`, `unverified` or `quarantined`, and records it.
+ * Decides what a complete upload is (`verified`, `unverified`, `quarantined` or `rejected`),
+ * records it, and hands accepted files to post-processing.
  *
  * Runs when the request that completes an upload arrives, and again for a zero-length PATCH at the
  * final offset, which is how a client that lost the first answer (or resumed an upload that was
  * already complete) delivers its digest. A record that already holds the same digest is returned
- * without hashing the bytes again.
+ * without hashing the bytes again, and processing is never queued twice.
  */
-export function createFinalizer({ backend, requireDigest, logger }: FinalizerOptions) {
-  return async function finalize(upload: Upload, digestHeader: string | null): Promise<FileRecord> {
+export function createFinalizer({ backend, requireDigest, logger, hooks, processing }: FinalizerOptions) {
+  const accept = async (record: FileRecord): Promise<Finalized> => ({
+    record,
+    processing: processing ? await processing.trigger(record) : 'none',
+  })
+
+  return async function finalize(
+    upload: Upload,
+    digestHeader: string | null,
+    request?: Request,
+  ): Promise<Finalized> {
     const claimed = parseClaimedDigest(digestHeader)
     const existing = await backend.records.get(upload.id)
     if (existing?.state === 'quarantined') throw quarantinedError(upload.id)
+    if (existing?.state === 'rejected') throw rejectedError(existing)
     if (existing && (claimed === undefined || claimed === existing.sha256)) {
-      if (claimed === undefined || existing.state === 'verified') return existing
-      return save({ ...existing, state: 'verified' })
+      if (claimed === undefined || existing.state === 'verified') return accept(existing)
+      return accept(await save({ ...existing, state: 'verified' }))
     }
     if (claimed === undefined && requireDigest) {
       throw new FerryHttpError(
@@ -57,7 +80,21 @@ export function createFinalizer({ backend, requireDigest, logger }: FinalizerOpt
           'the upload is quarantined and will not be served',
       )
     }
-    return save(record)
+
+    try {
+      const { finishedAt: _finishedAt, ...file } = record
+      await hooks['pre-finish']?.({ request, upload: uploadInfo(upload), file })
+    } catch (error) {
+      if (!(error instanceof HookRejection)) throw error
+      const rejected = await save({ ...record, state: 'rejected', reason: error.message })
+      logger.info({ uploadId: upload.id, reason: error.message }, 'upload rejected by a pre-finish hook')
+      throw rejectedError(rejected, error.status)
+    }
+
+    const finalized = await accept(await save(record))
+    const { finishedAt: _finishedAt, ...file } = finalized.record
+    await runPostHook(hooks, 'post-finish', { file: { ...file, processing: finalized.processing } }, logger)
+    return finalized
   }
 
   async function save(record: FileRecord): Promise<FileRecord> {
@@ -72,6 +109,10 @@ export function quarantinedError(id: string): FerryHttpError {
     ERROR_CODES.quarantined,
     `upload ${id} failed integrity verification and is quarantined; start a new upload`,
   )
+}
+
+export function rejectedError(record: FileRecord, status = 410): FerryHttpError {
+  return new FerryHttpError(status, ERROR_CODES.rejected, `upload ${record.id} was rejected: ${record.reason ?? 'by the server'}`)
 }
 
 function parseClaimedDigest(header: string | null): string | undefined {

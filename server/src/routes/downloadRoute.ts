@@ -4,7 +4,7 @@ import { FerryHttpError } from '../errors.js'
 import { contentHeaders } from '../http/contentHeaders.js'
 import { parseRange } from '../http/parseRange.js'
 import { toWebStream } from '../http/toWebStream.js'
-import { quarantinedError, type createFinalizer } from '../integrity/createFinalizer.js'
+import { quarantinedError, rejectedError, type createFinalizer } from '../integrity/createFinalizer.js'
 import type { StorageBackend } from '../storage/types.js'
 
 export interface DownloadRouteOptions {
@@ -30,8 +30,9 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
         `upload ${id} is not complete (${upload.offset} of ${upload.size ?? 'unknown'} bytes)`,
       )
     }
-    const record = (await backend.records.get(id)) ?? (await finalize(upload, null))
+    const record = (await backend.records.get(id)) ?? (await finalize(upload, null)).record
     if (record.state === 'quarantined') throw quarantinedError(id)
+    if (record.state === 'rejected') throw rejectedError(record)
 
     const etag = `"sha256-${record.sha256}"`
     const headers: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { StoreConfig } from '../config.js'
+import type { StoreConfig } from '../config/loadConfig.js'
 import { createDiskBackend } from './diskBackend.js'
 import { createS3Backend } from './s3Backend.js'
 import type { StorageBackend } from './types.js'

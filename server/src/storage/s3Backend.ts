@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import { type S3ClientConfig, S3, NoSuchKey } from '@aws-sdk/client-s3'
 import { ERRORS } from '@tus/utils'
-import type { StoreConfig } from '../config.js'
+import type { StoreConfig } from '../config/loadConfig.js'
 import { FerryS3Store } from './FerryS3Store.js'
 import {
   compatibleChecksumConfig,

@@ -3,10 +3,12 @@ import type { FileDescription } from '@ferry/protocol'
 import type { DataStore } from '@tus/utils'
 
 /** What the server remembers about a finished upload, kept in the same store as its bytes. */
-export interface FileRecord extends Omit<FileDescription, 'url'> {
+export interface FileRecord extends Omit<FileDescription, 'url' | 'processing' | 'eventsUrl'> {
   finishedAt: string
   /** The digest the client claimed, when it differs from `sha256` (a quarantined upload). */
   claimedSha256?: string
+  /** Why a hook rejected the file. */
+  reason?: string
 }
 
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`. */

@@ -1,7 +1,11 @@
 import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import { Server } from '@tus/server'
+import { EVENTS, type Upload } from '@tus/utils'
 import type { Logger } from 'pino'
 import { FerryHttpError } from '../errors.js'
+import { runPostHook } from '../hooks/runHooks.js'
+import { type FerryHooks, HookRejection } from '../hooks/types.js'
+import { uploadInfo } from '../hooks/uploadInfo.js'
 import type { createFinalizer } from '../integrity/createFinalizer.js'
 import type { StorageBackend } from '../storage/types.js'
 import { describeFile } from './describeFile.js'
@@ -11,6 +15,7 @@ export const TUS_PATH = '/files'
 export interface TusServerOptions {
   backend: StorageBackend
   finalize: ReturnType<typeof createFinalizer>
+  hooks: FerryHooks
   logger: Logger
   corsOrigins: string[] | '*'
   maxSize: number
@@ -24,27 +29,40 @@ export interface TusServerOptions {
  * `onSuccess` as `lastResponse`).
  */
 export function createTusServer(options: TusServerOptions): Server {
-  const { backend, finalize, logger } = options
-  return new Server({
+  const { backend, finalize, hooks, logger } = options
+  const server = new Server({
     path: TUS_PATH,
     datastore: backend.datastore,
     maxSize: options.maxSize,
     respectForwardedHeaders: options.trustProxy,
     allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,
     allowedHeaders: [DIGEST_HEADER, 'Range', 'If-None-Match'],
-    exposedHeaders: [DIGEST_HEADER],
+    exposedHeaders: [DIGEST_HEADER, 'Retry-After'],
+    async onUploadCreate(request, upload) {
+      try {
+        await hooks['pre-create']?.({ request, upload: uploadInfo(upload) })
+      } catch (error) {
+        if (error instanceof HookRejection) {
+          throw new FerryHttpError(error.status, 'rejected', error.message).toTusError()
+        }
+        throw error
+      }
+      return {}
+    },
     async onUploadFinish(request, upload) {
       try {
-        const record = await finalize(upload, request.headers.get(DIGEST_HEADER))
+        const { record, processing } = await finalize(upload, request.headers.get(DIGEST_HEADER), request)
         logger.info({ uploadId: upload.id, size: record.size, state: record.state }, 'upload finished')
         // A creation request that completes the upload (an empty file, or creation-with-upload)
         // keeps its 201: clients need the Location header that @tus/server sends only with it.
         const isCreation = request.method === 'POST'
         const uploadUrl = isCreation ? new URL(`${TUS_PATH}/${upload.id}`, request.url).href : request.url
+        const eventsUrl =
+          processing === 'none' ? undefined : new URL(`/api/files/${upload.id}/events`, request.url).href
         return {
           status_code: isCreation ? undefined : 200,
           headers: { 'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE },
-          body: JSON.stringify(describeFile(record, uploadUrl)),
+          body: JSON.stringify(describeFile(record, { uploadUrl, processing, eventsUrl })),
         }
       } catch (error) {
         if (error instanceof FerryHttpError) throw error.toTusError()
@@ -59,4 +77,13 @@ export function createTusServer(options: TusServerOptions): Server {
       return undefined
     },
   })
+  server.on(EVENTS.POST_CREATE, (_request: unknown, upload: Upload) => {
+    void runPostHook(hooks, 'post-create', { upload: uploadInfo(upload) }, logger)
+  })
+  if (hooks['post-receive']) {
+    server.on(EVENTS.POST_RECEIVE, (_request: unknown, upload: Upload) => {
+      void runPostHook(hooks, 'post-receive', { upload: uploadInfo(upload) }, logger)
+    })
+  }
+  return server
 }

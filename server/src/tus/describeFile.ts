@@ -1,16 +1,26 @@
-import type { FileDescription } from '@ferry/protocol'
+import type { FileDescription, ProcessingState } from '@ferry/protocol'
 import type { FileRecord } from '../storage/types.js'
 
-/** The public description of a stored file; `uploadUrl` is the URL the upload was made at. */
-export function describeFile(record: FileRecord, uploadUrl: string): FileDescription {
+export interface DescribeFileOptions {
+  /** The URL the upload was made at; `GET` on it returns the bytes. */
+  uploadUrl: string
+  processing: ProcessingState
+  /** Where Server-Sent Events of the processing are, while there is any to wait for. */
+  eventsUrl?: string
+}
+
+/** The public description of a stored file. */
+export function describeFile(record: FileRecord, options: DescribeFileOptions): FileDescription {
   return {
     id: record.id,
-    url: uploadUrl,
+    url: options.uploadUrl,
     key: record.key,
     size: record.size,
     sha256: record.sha256,
     type: record.type,
     name: record.name,
     state: record.state,
+    processing: options.processing,
+    ...(options.eventsUrl ? { eventsUrl: options.eventsUrl } : {}),
   }
 }

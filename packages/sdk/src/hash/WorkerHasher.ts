@@ -14,9 +14,14 @@ export interface WorkerHasherOptions {
    * @default 4194304 (4 MiB)
    */
   sliceSize?: number
+  /**
+   * Bytes between two saved hashing states (`onCheckpoint`).
+   * @default 67108864 (64 MiB)
+   */
+  checkpointBytes?: number
 }
 
-export const defaultWorkerHasherOptions = { sliceSize: 4 * 1024 * 1024 }
+export const defaultWorkerHasherOptions = { sliceSize: 4 * 1024 * 1024, checkpointBytes: 64 * 1024 * 1024 }
 
 /**
  * SHA-256 in a dedicated Web Worker with hash-wasm. The worker receives the Blob itself (a
@@ -32,7 +37,7 @@ export class WorkerHasher implements Hasher {
     this.#options = { ...defaultWorkerHasherOptions, ...options }
   }
 
-  digest(blob: Blob, { onProgress, signal }: DigestOptions = {}): Promise<Uint8Array> {
+  digest(blob: Blob, { onProgress, onCheckpoint, resumeFrom, signal }: DigestOptions = {}): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError())
       const { worker, release } = this.#startWorker()
@@ -47,6 +52,7 @@ export class WorkerHasher implements Hasher {
       worker.onmessage = (event: MessageEvent<HashReply>) => {
         const reply = event.data
         if (reply.type === 'progress') onProgress?.(reply.bytesHashed)
+        else if (reply.type === 'checkpoint') onCheckpoint?.({ state: reply.state, offset: reply.offset })
         else if (reply.type === 'done') finish(() => resolve(new Uint8Array(reply.digest)))
         else finish(() => reject(new FerryError(`hashing failed: ${reply.message}`, { code: 'hash-failed' })))
       }
@@ -56,7 +62,8 @@ export class WorkerHasher implements Hasher {
           reject(new FerryError(`hash worker failed: ${event.message}`, { code: 'hash-failed' })),
         )
       }
-      const request: HashRequest = { blob, sliceSize: this.#options.sliceSize }
+      const { sliceSize, checkpointBytes } = this.#options
+      const request: HashRequest = { blob, sliceSize, checkpointBytes, ...(resumeFrom ? { resumeFrom } : {}) }
       worker.postMessage(request)
     })
   }

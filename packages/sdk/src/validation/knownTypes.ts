@@ -36,11 +36,15 @@ export const knownTypes: readonly KnownType[] = [
     carries: ['docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'odg', 'epub', 'jar', 'apk', 'xpi'],
   },
   { mime: 'application/vnd.rar', family: 'archive', extensions: ['rar'] },
-  { mime: 'application/x-msdownload', family: 'executable', extensions: ['exe', 'dll', 'scr', 'sys'] },
+  {
+    mime: 'application/x-msdownload',
+    family: 'executable',
+    extensions: ['exe', 'dll', 'scr', 'sys'],
+  },
   { mime: 'application/x-elf', family: 'executable', extensions: ['elf', 'so'] },
 ]
 
-/** Other names browsers and operating systems give the same types (Windows says `x-zip-compressed`). */
+/** Other names that browsers and systems give the same types (Windows says `x-zip-compressed`). */
 const mimeAliases: Readonly<Record<string, string>> = {
   'image/jpg': 'image/jpeg',
   'image/pjpeg': 'image/jpeg',

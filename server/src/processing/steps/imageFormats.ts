@@ -1,11 +1,24 @@
 import type { Sharp } from 'sharp'
-import type { InputFormat } from './openImage.js'
-import type { StepOutput } from './types.js'
+import type { OpenedImage } from './openImage.js'
+import { requireInRange } from './stepErrors.js'
+import { ProcessingStepError, type StepOutput } from './types.js'
 
-/** The formats a step writes. */
+/**
+ * The formats a step writes.
+ * @example convert(bytes, { format: 'avif' satisfies ImageFormat })
+ */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'avif'
 
-/** Extension, media type and default quality of each output format. */
+/**
+ * A format to write, or `'auto'`: the input's own, see `chooseFormat`.
+ * @example thumbnails(bytes, { format: 'auto' satisfies OutputFormat })
+ */
+export type OutputFormat = ImageFormat | 'auto'
+
+/**
+ * Extension, media type and default quality of each output format.
+ * @example imageFormats.webp.contentType // 'image/webp'
+ */
 export const imageFormats: Record<
   ImageFormat,
   { extension: string; contentType: string; quality: number }
@@ -17,19 +30,34 @@ export const imageFormats: Record<
   avif: { extension: '.avif', contentType: 'image/avif', quality: 50 },
 }
 
-/** Type guard for an option value or a detected input format. */
-export function isImageFormat(value: unknown): value is ImageFormat {
+function isImageFormat(value: unknown): value is ImageFormat {
   return typeof value === 'string' && Object.hasOwn(imageFormats, value)
 }
 
 /**
- * The format `'auto'` stands for: the input's own when a step can write it, otherwise PNG
- * when there is transparency to keep and JPEG when there is not.
- * @example autoFormat({ format: 'gif', hasAlpha: true }) // 'png'
+ * Rejects an unknown format or an out-of-range quality before any decoding starts.
+ * @example requireEncoding({ step: 'convert', format: 'webp', quality: 80 })
  */
-export function autoFormat(input: { format: InputFormat; hasAlpha: boolean }): ImageFormat {
+export function requireEncoding(options: { step: string; format: unknown; quality?: number }) {
+  const { step, format, quality } = options
+  if (format !== 'auto' && !isImageFormat(format)) {
+    const formats = ['auto', ...Object.keys(imageFormats)].join(', ')
+    const reason = `option format must be one of ${formats}, got ${String(format)}`
+    throw new ProcessingStepError('invalid-options', step, reason)
+  }
+  if (quality === undefined) return
+  requireInRange({ step, name: 'quality', value: quality, min: 1, max: 100, integer: true })
+}
+
+/**
+ * Resolves `'auto'` to the input's own format when a step can write it, otherwise to PNG when
+ * there is transparency to keep and JPEG when there is not.
+ * @example chooseFormat('auto', await openImage(gifBytes, { step: 'convert' })) // 'png' or 'jpeg'
+ */
+export function chooseFormat(requested: OutputFormat, input: OpenedImage): ImageFormat {
+  if (requested !== 'auto') return requested
   if (isImageFormat(input.format)) return input.format
-  return input.hasAlpha ? 'png' : 'jpeg'
+  return input.metadata.hasAlpha ? 'png' : 'jpeg'
 }
 
 function applyEncoder(image: Sharp, format: ImageFormat, quality: number): Sharp {
@@ -50,13 +78,15 @@ function applyEncoder(image: Sharp, format: ImageFormat, quality: number): Sharp
   }
 }
 
-/** What `encodeImage` needs besides the pipeline. */
+/**
+ * What `encodeImage` needs besides the pipeline.
+ * @example encodeImage(image, { format: 'png', suffix: '_converted' })
+ */
 export interface EncodeImageOptions {
   format: ImageFormat
   /** @default imageFormats[format].quality */
   quality?: number
   suffix: string
-  info?: Record<string, unknown>
 }
 
 /**
@@ -65,7 +95,7 @@ export interface EncodeImageOptions {
  * const output = await encodeImage(image.resize(300), { format: 'webp', suffix: '_thumb_300' })
  */
 export async function encodeImage(image: Sharp, options: EncodeImageOptions): Promise<StepOutput> {
-  const { format, suffix, info } = options
+  const { format, suffix } = options
   const { extension, contentType, quality } = imageFormats[format]
   const encoded = applyEncoder(image, format, options.quality ?? quality)
   const { data, info: written } = await encoded.toBuffer({ resolveWithObject: true })
@@ -76,6 +106,5 @@ export async function encodeImage(image: Sharp, options: EncodeImageOptions): Pr
     bytes: data,
     width: written.width,
     height: written.height,
-    ...(info ? { info } : {}),
   }
 }

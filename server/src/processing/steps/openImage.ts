@@ -1,11 +1,18 @@
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import { requireInRange } from './stepErrors.js'
 import { ProcessingStepError } from './types.js'
+import { withDefaults } from './withDefaults.js'
 
-/** The input formats a step decodes; `avif` is sharp's `heif` with AV1 compression. */
+/**
+ * The input formats a step decodes; `avif` is sharp's `heif` with AV1 compression.
+ * @example (await extractMetadata(bytes)).format // 'jpeg'
+ */
 export type InputFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff'
 
-/** How far an upload is trusted when it is decoded. */
+/**
+ * How far an upload is trusted when it is decoded.
+ * @example thumbnails(bytes, { limitInputPixels: 25_000_000 })
+ */
 export interface OpenImageOptions {
   /**
    * Refuse images with more pixels than this (width × height), before any pixel is decoded:
@@ -15,10 +22,16 @@ export interface OpenImageOptions {
   limitInputPixels: number
 }
 
-/** @example openImage(bytes, { ...defaultOpenImageOptions, limitInputPixels: 25_000_000 }) */
+/**
+ * The decoding guard every image step's defaults start from.
+ * @example defaultOpenImageOptions.limitInputPixels // 100_000_000
+ */
 export const defaultOpenImageOptions: OpenImageOptions = { limitInputPixels: 100_000_000 }
 
-/** A decoded-on-demand image and what its header says. */
+/**
+ * A decoded-on-demand image and what its header says.
+ * @example const { image, width, height } = await openImage(bytes, { step: 'convert' })
+ */
 export interface OpenedImage {
   /** A fresh pipeline that applies EXIF orientation first and fails on truncated data. */
   image: Sharp
@@ -51,7 +64,8 @@ export async function openImage(
   input: Buffer,
   options: Partial<OpenImageOptions> & { step: string },
 ): Promise<OpenedImage> {
-  const { step, limitInputPixels } = { ...defaultOpenImageOptions, ...options }
+  const { step } = options
+  const { limitInputPixels } = withDefaults(defaultOpenImageOptions, options)
   requireInRange({ step, name: 'limitInputPixels', value: limitInputPixels, min: 1, max: 2 ** 40 })
   if (input.length === 0) throw new ProcessingStepError('corrupt-input', step, 'input is empty')
   // The header alone is read here, so no pixel limit is needed yet; checking it ourselves

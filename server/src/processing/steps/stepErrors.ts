@@ -30,7 +30,10 @@ export async function withStepErrors<T>(step: string, run: () => Promise<T>): Pr
   }
 }
 
-/** The bounds one numeric option must lie within. */
+/**
+ * The bounds one numeric option must lie within.
+ * @example requireInRange({ step: 'watermark', name: 'opacity', value: 0.5, min: 0, max: 1 })
+ */
 export interface NumberRule {
   step: string
   name: string

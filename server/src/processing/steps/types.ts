@@ -1,4 +1,7 @@
-/** One file a step derives from an upload; the queue stores it beside the original. */
+/**
+ * One file a step derives from an upload; the queue stores it beside the original.
+ * @example await store.put(`${key}${output.suffix}${output.extension}`, output.bytes)
+ */
 export interface StepOutput {
   /** Appended to the original's base name, e.g. `'_thumb_300'`. */
   suffix: string
@@ -14,7 +17,10 @@ export interface StepOutput {
   info?: Record<string, unknown>
 }
 
-/** Why a step refused its input or options; stable, so the queue can decide what to retry. */
+/**
+ * Why a step refused its input or options; stable, so the queue can decide what to retry.
+ * @example if (error.code === 'corrupt-input') markFailed(error.message)
+ */
 export type ProcessingStepErrorCode =
   | 'input-too-large'
   | 'corrupt-input'

@@ -1,4 +1,7 @@
 import path from 'node:path'
+import { createReaders, type Environment } from './environmentReaders.js'
+import { loadProcessingConfig, type ProcessingConfig } from './processingConfig.js'
+import { loadWebhookConfig, type WebhookConfig } from './webhookConfig.js'
 
 /** Where uploads are kept: local disk (the default, nothing to install) or an S3-compatible bucket. */
 export type StoreConfig =
@@ -28,6 +31,8 @@ export interface ServerConfig {
   /** Trust `X-Forwarded-*` headers when building upload URLs (behind a reverse proxy). */
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  processing: ProcessingConfig
+  webhooks: WebhookConfig
 }
 
 /** Thrown by `loadConfig` with one line per bad variable, so a user fixes them all in one go. */
@@ -37,8 +42,6 @@ export class ConfigError extends Error {
     super(`ferry-server: invalid configuration\n${problems.map((line) => `  - ${line}`).join('\n')}`)
   }
 }
-
-type Environment = Record<string, string | undefined>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 const MIB = 1024 * 1024
@@ -90,8 +93,12 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     store = { kind: 'disk', directory: path.resolve(cwd, read.string('FERRY_DATA_DIR', './data')) }
   }
 
+  const processing = loadProcessingConfig(read, problems)
+  const webhooks = loadWebhookConfig(read, problems)
   if (problems.length > 0) throw new ConfigError(problems)
   return {
+    processing,
+    webhooks,
     port,
     host,
     store,
@@ -117,47 +124,5 @@ function isHttpUrl(value: string): boolean {
     return url.protocol === 'http:' || url.protocol === 'https:'
   } catch {
     return false
-  }
-}
-
-function createReaders(env: Environment, problems: string[]) {
-  const optional = (name: string): string | undefined => {
-    const value = env[name]?.trim()
-    return value === undefined || value === '' ? undefined : value
-  }
-  return {
-    optional,
-    string: (name: string, fallback: string) => optional(name) ?? fallback,
-    required(name: string, when: string): string {
-      const value = optional(name)
-      if (value === undefined) problems.push(`${name} is required ${when}`)
-      return value ?? ''
-    },
-    integer(name: string, fallback: number, range: { min?: number; max?: number }): number {
-      const value = optional(name)
-      if (value === undefined) return fallback
-      const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN
-      const { min = 0, max = Number.MAX_SAFE_INTEGER } = range
-      if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-        problems.push(`${name} must be a whole number from ${min} to ${max}, got "${value}"`)
-        return fallback
-      }
-      return parsed
-    },
-    boolean(name: string, fallback: boolean): boolean {
-      const value = optional(name)?.toLowerCase()
-      if (value === undefined) return fallback
-      if (['1', 'true', 'yes', 'on'].includes(value)) return true
-      if (['0', 'false', 'no', 'off'].includes(value)) return false
-      problems.push(`${name} must be true or false, got "${env[name]}"`)
-      return fallback
-    },
-    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-      const value = optional(name)
-      if (value === undefined) return fallback
-      if ((allowed as readonly string[]).includes(value)) return value as T
-      problems.push(`${name} must be one of ${allowed.join(', ')}, got "${value}"`)
-      return fallback
-    },
   }
 }

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino'
+import type { ServerConfig } from './config/loadConfig.js'
+import { createJobRunner } from './processing/createJobRunner.js'
+import { createProcessing, type Processing } from './processing/createProcessing.js'
+import { createQueue } from './processing/queue/index.js'
+import type { JobQueue } from './processing/queue/types.js'
+import { createBackend } from './storage/createBackend.js'
+import type { StorageBackend } from './storage/types.js'
+
+export interface Runtime {
+  backend: StorageBackend
+  queue: JobQueue
+  processing: Processing | undefined
+  close(): Promise<void>
+}
+
+export interface RuntimeOptions {
+  config: ServerConfig
+  logger: Logger
+  /** Run processing jobs in this process (the embedded queue, or `ferry-worker`). */
+  consume: boolean
+}
+
+/**
+ * What both processes (`ferry-server` and `ferry-worker`) build from one configuration: the
+ * store, the job queue and the processing that runs on it.
+ */
+export async function createRuntime({ config, logger, consume }: RuntimeOptions): Promise<Runtime> {
+  const backend = createBackend(config.store)
+  await backend.prepare()
+  const { policy, queue: queueConfig, queueOptions } = config.processing
+  const queue = createQueue(queueConfig, {
+    ...queueOptions,
+    onError: (error) => logger.warn({ err: error }, 'job queue error'),
+  })
+  const processing = policy.enabled ? createProcessing({ backend, queue, policy, logger }) : undefined
+  if (processing && consume) {
+    const runner = createJobRunner({
+      backend,
+      manifests: processing.manifests,
+      policy,
+      attempts: queueOptions.attempts,
+      logger,
+    })
+    await queue.consume(runner)
+  }
+  return { backend, queue, processing, close: () => queue.close() }
+}

@@ -1,0 +1,30 @@
+import { loadConfigOrExit } from './config/loadConfigOrExit.js'
+import { createRuntime } from './createRuntime.js'
+import { createLogger } from './logger.js'
+
+/**
+ * `ferry-worker`: runs processing jobs from the BullMQ queue in Redis, beside one or more
+ * `ferry-server` processes with the same configuration (store, `FERRY_QUEUE=bullmq`,
+ * `FERRY_REDIS_URL`). Start as many as the work needs.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit()
+  if (config.processing.queue.kind !== 'bullmq') {
+    console.error('ferry-worker: FERRY_QUEUE must be bullmq (with FERRY_REDIS_URL); the embedded queue runs in ferry-server')
+    process.exit(1)
+  }
+  const logger = createLogger(config.logLevel).child({ name: 'ferry-worker' })
+  const runtime = await createRuntime({ config, logger, consume: true })
+  logger.info({ store: config.store.kind }, 'ferry-worker running jobs')
+  const shutdown = () => {
+    setTimeout(() => process.exit(0), 15_000).unref()
+    void runtime.close().then(() => process.exit(0))
+  }
+  process.once('SIGTERM', shutdown)
+  process.once('SIGINT', shutdown)
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})

@@ -1,0 +1,173 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/browser.js'
+import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js'
+import { type GeneratedFile, generateFile, sha256OfResponse } from '../helpers/files.js'
+import { startUpload, uploadOutcome, uploadState, waitForUploaded } from '../helpers/sdkPage.js'
+import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
+import { prepareStore } from '../helpers/stores.js'
+import { TUS } from '../helpers/tus.js'
+
+const MIB = 1024 * 1024
+const fastRetry = { retry: { baseDelay: 50, maxDelay: 200, maxAttempts: 6 } }
+
+describe('the SDK in Chromium, through a misbehaving network', () => {
+  let server: ServerProcess
+  let proxy: FaultProxy
+  let browser: BrowserContext
+  let page: Page
+  let file12: GeneratedFile
+
+  beforeAll(async () => {
+    server = await startServerProcess({ ...(await prepareStore('disk')).env, FERRY_PROCESSING: 'false' })
+    browser = await launchChromium()
+    file12 = await generateFile(12 * MIB + 333, 'twelve.bin')
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+  beforeEach(async () => {
+    proxy = await startFaultProxy(server.url)
+    page = await browser.newPage()
+    await page.goto(`${proxy.url}/test.html`)
+  })
+  afterEach(async () => {
+    await page?.close()
+    await proxy?.close()
+  })
+
+  async function expectStored(outcome: { file?: { url: string; sha256: string } }, source: GeneratedFile) {
+    expect(outcome.file?.sha256).toBe(source.sha256)
+    const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, server.url))
+    expect(await sha256OfResponse(download)).toBe(source.sha256)
+  }
+
+  it('retries 503 answers with backoff and completes byte-exact', async () => {
+    proxy.injectOnPatch({ kind: 'status', status: 503, times: 3 })
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    const retries = outcome.events.filter((event) => event.type === 'retry').map((event) => event.payload)
+    expect(retries).toHaveLength(3)
+    expect(retries).toMatchObject([
+      { attempt: 1, reason: 'server-error', status: 503 },
+      { attempt: 2, reason: 'server-error', status: 503 },
+      { attempt: 3, reason: 'server-error', status: 503 },
+    ])
+    expect(outcome.states).toContain('retrying')
+    await expectStored(outcome, file12)
+  })
+
+  it('waits as long as a 429 Retry-After asks', async () => {
+    proxy.injectOnPatch({ kind: 'status', status: 429, headers: { 'Retry-After': '2' }, times: 1 })
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    const retry = outcome.events.find((event) => event.type === 'retry')?.payload
+    expect(retry).toMatchObject({ reason: 'rate-limited', delay: 2000, status: 429 })
+    const patches = proxy.requests.filter((request) => request.method === 'PATCH')
+    expect(patches[0]?.status).toBe(429)
+    await expectStored(outcome, file12)
+  })
+
+  it('aborts a stalled request and resumes from the server offset', async () => {
+    proxy.injectOnPatch({ kind: 'stall', times: 1 })
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 4 * MIB, stallTimeout: 1500, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.events.some((event) => event.type === 'retry' && (event.payload as { reason: string }).reason === 'stalled')).toBe(true)
+    await expectStored(outcome, file12)
+  })
+
+  it('turns a byte flipped in transit into a digest error, never a success', async () => {
+    proxy.injectOnPatch({ kind: 'flip-byte', times: 1 })
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.file).toBeUndefined()
+    expect(outcome.error).toMatchObject({ name: 'FerryError', code: 'digest-mismatch', status: 422 })
+    expect(outcome.states.at(-1)).toBe('failed')
+  })
+
+  it('cancels: the promise rejects and the server forgets the upload', async () => {
+    proxy.throttle(4 * MIB)
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 2 * MIB, ...fastRetry })
+    await waitForUploaded(page, 2 * MIB)
+    const url = await page.evaluate(() => (window as unknown as { __ferry: { upload: { url: string } } }).__ferry.upload.url)
+    await page.evaluate(() => (window as unknown as { __ferry: { upload: { cancel(): Promise<void> } } }).__ferry.upload.cancel())
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toMatchObject({ code: 'cancelled' })
+    expect(outcome.states.at(-1)).toBe('cancelled')
+    const head = await fetch(new URL(new URL(url).pathname, server.url), { method: 'HEAD', headers: TUS })
+    expect(head.status).toBe(404)
+  })
+
+  it('rejects a Windows executable renamed photo.jpg before sending a byte', async () => {
+    await page.evaluate(() => {
+      const bytes = new Uint8Array(4096)
+      bytes.set([0x4d, 0x5a, 0x90, 0x00]) // "MZ": a PE executable
+      const file = new File([bytes], 'photo.jpg', { type: 'image/jpeg' })
+      const transfer = new DataTransfer()
+      transfer.items.add(file)
+      ;(document.getElementById('picker') as HTMLInputElement).files = transfer.files
+    })
+    await startUpload(page, { validation: { allowedTypes: ['image/*'] } })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error?.code).toMatch(/content-mismatch|type-not-allowed/)
+    expect(outcome.error?.message).toContain('photo.jpg')
+    expect(proxy.requests.filter((request) => request.path.startsWith('/files'))).toEqual([])
+  })
+
+  it('refuses a file over maxFileSize with a typed error', async () => {
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { validation: { maxFileSize: 5 * MIB } })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toMatchObject({ name: 'FerryError', code: 'file-too-large' })
+    expect(proxy.requests.filter((request) => request.path.startsWith('/files'))).toEqual([])
+  })
+
+  it('pauses while the browser is offline and continues when it is back', async () => {
+    proxy.throttle(6 * MIB)
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 2 * MIB, ...fastRetry })
+    await waitForUploaded(page, 2 * MIB)
+    await browser.setOffline(true)
+    await expect.poll(() => uploadState(page), { timeout: 5000 }).toBe('paused')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await browser.setOffline(false)
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.states).toEqual(expect.arrayContaining(['paused', 'uploading']))
+    await expectStored(outcome, file12)
+  })
+
+  it('resumes after a page reload from the offset kept in IndexedDB', async () => {
+    const file = await generateFile(24 * MIB, 'reload.bin')
+    proxy.throttle(8 * MIB)
+    await page.setInputFiles('#picker', file.path)
+    await startUpload(page, { chunkSize: 2 * MIB, ...fastRetry })
+    await waitForUploaded(page, 8 * MIB)
+    await page.reload()
+    proxy.throttle(0)
+    const patchesBefore = proxy.requests.filter((request) => request.method === 'PATCH').length
+    const stored = await page.evaluate(async () => {
+      const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }
+      const storage = await Ferry.createUrlStorage()
+      return { indexedDb: storage instanceof Ferry.IndexedDbUrlStorage, uploads: (await storage.findAllUploads()).length }
+    })
+    expect(stored).toEqual({ indexedDb: true, uploads: 1 })
+
+    await page.setInputFiles('#picker', file.path)
+    await startUpload(page, { chunkSize: 2 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    const resumed = proxy.requests.filter((request) => request.method === 'PATCH').slice(patchesBefore)
+    expect(resumed[0]?.offset).toBeGreaterThanOrEqual(6 * MIB)
+    expect(proxy.requests.filter((request) => request.method === 'POST')).toHaveLength(1)
+    await expectStored(outcome, file)
+  })
+})
