@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes sure the programs the tests run for real are installed: Chromium for the browser tests,
-// OpenStack Swift and memcached for the local S3 server. On Debian/Ubuntu as root it installs the
+// OpenStack Swift and memcached for the local S3 server, Redis for the scale-out job queue. On Debian/Ubuntu as root it installs the
 // missing ones; otherwise it prints the exact command and fails, before any test runs.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs'
 const requirements = [
   { binary: '/usr/bin/chromium', packages: ['chromium'] },
   { binary: '/usr/bin/memcached', packages: ['memcached'] },
+  { binary: '/usr/bin/redis-server', packages: ['redis-server'] },
+  { binary: '/usr/bin/curl', packages: ['curl'] },
   { binary: '/usr/bin/swift-proxy-server', packages: ['swift', 'swift-proxy'] },
   { binary: '/usr/bin/swift-account-server', packages: ['swift-account'] },
   { binary: '/usr/bin/swift-container-server', packages: ['swift-container'] },

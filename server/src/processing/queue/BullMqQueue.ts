@@ -67,7 +67,8 @@ export function createBullMqQueue(
   function getQueue(type: JobType): Queue<ProcessingJob> {
     let queue = queues.get(type)
     if (!queue) {
-      // Default `maxRetriesPerRequest`: with Redis down, add() fails in seconds, not never.
+      // Default `maxRetriesPerRequest`: with Redis down, add() fails after ioredis gives up on
+      // reconnecting (20 tries) instead of hanging the HTTP request for good.
       queue = new Queue<ProcessingJob>(`${queueName}-${type}`, { connection: redis })
       queue.on('error', reportError)
       queues.set(type, queue)
