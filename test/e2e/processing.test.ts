@@ -82,6 +82,10 @@ describe.each(STORE_KINDS)('post-processing on the %s store (embedded queue)', (
     expect(thumbnails).toMatchObject({ state: 'failed', attempts: 1 })
     expect(thumbnails?.error).toMatch(/pixels/)
     expect(manifest.outputs.filter((output) => output.job === 'thumbnails')).toEqual([])
+    // Not retried: a step that refused its input would refuse it again (backoff is 1 s).
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const later = await waitForManifest(server.url, file.id)
+    expect(later.jobs.find((job) => job.type === 'thumbnails')).toMatchObject({ state: 'failed', attempts: 1 })
     expect((await fetch(`${server.url}/healthz`)).ok).toBe(true)
   })
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedisServer } from '../../../../test/helpers/redisServer.js'
 import { createBullMqQueue } from './BullMqQueue.js'
+import { createQueue } from './createQueue.js'
 import { describeQueueContract } from './queueContract.js'
 import { aborted, makeJob, recordEvents } from './queueContractKit.js'
 import type { JobQueue, QueueOptions } from './types.js'
@@ -68,5 +69,16 @@ describe('createBullMqQueue across processes', { timeout: 20_000 }, () => {
     await log.settled(1)
     // Attempt 1 again: being interrupted by a shutdown does not spend an attempt.
     expect(log.trail(job.id)).toEqual(['started:1', 'started:1', 'completed:1'])
+  })
+
+  it('is what createQueue builds for kind bullmq', async () => {
+    const config = { kind: 'bullmq', redisUrl: redis.url, queueName: uniqueName() } as const
+    const queue = createQueue(config, { attempts: 1 })
+    open.push(queue)
+    const log = recordEvents(queue)
+    await queue.consume(async () => undefined)
+    await queue.add(makeJob('configured', 'compress'))
+    await log.settled(1)
+    expect(log.trail('configured:compress')).toEqual(['started:1', 'completed:1'])
   })
 })

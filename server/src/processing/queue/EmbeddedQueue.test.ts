@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { createQueue } from './createQueue.js'
 import { createEmbeddedQueue } from './EmbeddedQueue.js'
 import { QueueError } from './errors.js'
 import { describeQueueContract } from './queueContract.js'
-import { makeJob } from './queueContractKit.js'
+import { makeJob, recordEvents } from './queueContractKit.js'
 
 describeQueueContract({ name: 'embedded', create: (options) => createEmbeddedQueue(options) })
 
@@ -26,6 +27,16 @@ describe('createEmbeddedQueue', () => {
     await expect(queue.consume(async () => undefined)).rejects.toMatchObject({
       code: 'already-consuming',
     })
+    await queue.close()
+  })
+
+  it('is what createQueue builds for kind embedded', async () => {
+    const queue = createQueue({ kind: 'embedded' })
+    const log = recordEvents(queue)
+    await queue.consume(async () => undefined)
+    await queue.add(makeJob('configured'))
+    await log.settled(1)
+    expect(log.trail('configured:gzip')).toEqual(['started:1', 'completed:1'])
     await queue.close()
   })
 })

@@ -4,7 +4,7 @@
  * holds every id that is waiting, waiting for a retry or running, which is what `add()` dedupes
  * on. Nothing is persisted: after a crash the caller re-adds jobs from its manifest.
  */
-import { describeError, QueueError } from './errors.js'
+import { describeError, isRetryable, QueueError } from './errors.js'
 import { createListenerSet } from './listenerSet.js'
 import { checkJob, resolveQueueOptions } from './resolveOptions.js'
 import { runAttempt } from './runAttempt.js'
@@ -22,8 +22,6 @@ import {
 interface Entry {
   job: ProcessingJob
   priority: number
-  /** Arrival order, for FIFO among equal priorities. */
-  sequence: number
   attempt: number
 }
 
@@ -50,7 +48,6 @@ export function createEmbeddedQueue(options: Partial<QueueOptions> = {}): JobQue
   const retryTimers = new Set<NodeJS.Timeout>()
   const closing = new AbortController()
   let runner: JobRunner | undefined
-  let sequence = 0
   let closed: Promise<void> | undefined
   // Set once the grace period is over: late results are dropped and no event is emitted.
   let stopped = false
@@ -59,6 +56,7 @@ export function createEmbeddedQueue(options: Partial<QueueOptions> = {}): JobQue
     if (!stopped) listeners.emit(event)
   }
 
+  // Behind every entry of the same or a higher priority: FIFO among equals.
   function enqueue(entry: Entry): void {
     const { waiting } = lanes[entry.job.type]
     const index = waiting.findIndex((other) => other.priority > entry.priority)
@@ -92,13 +90,13 @@ export function createEmbeddedQueue(options: Partial<QueueOptions> = {}): JobQue
       pending.delete(job.id)
       emit({ type: 'completed', job, attempt })
     } catch (error) {
-      if (!stopped) settleFailure(entry, describeError(error))
+      if (!stopped) settleFailure(entry, describeError(error), isRetryable(error))
     }
   }
 
-  function settleFailure(entry: Entry, error: string): void {
+  function settleFailure(entry: Entry, error: string, retryable: boolean): void {
     const { job, attempt } = entry
-    if (attempt >= settings.attempts) {
+    if (!retryable || attempt >= settings.attempts) {
       pending.delete(job.id)
       emit({ type: 'failed', job, attempt, error })
       return
@@ -112,7 +110,7 @@ export function createEmbeddedQueue(options: Partial<QueueOptions> = {}): JobQue
     }
     const timer = setTimeout(() => {
       retryTimers.delete(timer)
-      enqueue({ ...entry, attempt: attempt + 1, sequence: sequence++ })
+      enqueue({ ...entry, attempt: attempt + 1 })
       pump(job.type)
     }, delayMs)
     retryTimers.add(timer)
@@ -134,7 +132,7 @@ export function createEmbeddedQueue(options: Partial<QueueOptions> = {}): JobQue
       if (closed) throw new QueueError('closed', `cannot add job ${job.id}: the queue is closed`)
       if (pending.has(job.id)) return
       pending.add(job.id)
-      enqueue({ job, priority, sequence: sequence++, attempt: 1 })
+      enqueue({ job, priority, attempt: 1 })
       // Deferred, so a listener that adds a job sees that job's events after the current one.
       queueMicrotask(() => pump(job.type))
     },

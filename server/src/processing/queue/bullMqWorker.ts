@@ -1,5 +1,5 @@
-import { type Job, type RedisOptions, WaitingError, Worker } from 'bullmq'
-import { describeError } from './errors.js'
+import { type Job, type RedisOptions, UnrecoverableError, WaitingError, Worker } from 'bullmq'
+import { describeError, isRetryable } from './errors.js'
 import { runAttempt } from './runAttempt.js'
 import type { JobEvent, JobRunner, ProcessingJob } from './types.js'
 
@@ -41,6 +41,10 @@ export function createTypeWorker(options: TypeWorkerOptions): Worker<ProcessingJ
         // Cut short by close(): back to waiting without spending an attempt, for the next worker.
         await job.moveToWait(token)
         throw new WaitingError()
+      }
+      if (!isRetryable(error)) {
+        // BullMQ fails an UnrecoverableError at once, whatever attempts remain.
+        throw new UnrecoverableError(describeError(error))
       }
       if (attempt < (job.opts.attempts ?? 1)) {
         // Published before BullMQ schedules the retry, so it cannot arrive after the retry's

@@ -34,3 +34,13 @@ export function describeError(error: unknown): string {
 export function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error), { cause: error })
 }
+
+/**
+ * False for an error its runner marked `retryable: false`: another attempt would fail the same
+ * way (an image that is not one, a decompression bomb), so the job fails at once.
+ * @example
+ * throw Object.assign(new Error('not an image'), { retryable: false })
+ */
+export function isRetryable(error: unknown): boolean {
+  return (error as { retryable?: unknown } | null)?.retryable !== false
+}

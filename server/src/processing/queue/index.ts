@@ -5,7 +5,7 @@ export {
 } from './BullMqQueue.js'
 export { createQueue, type QueueConfig } from './createQueue.js'
 export { createEmbeddedQueue } from './EmbeddedQueue.js'
-export { QueueError, type QueueErrorCode } from './errors.js'
+export { isRetryable, QueueError, type QueueErrorCode } from './errors.js'
 export {
   defaultQueueOptions,
   JOB_TYPES,

@@ -172,6 +172,20 @@ export function describeQueueContract(subject: QueueContractSubject): void {
       expect(last).toMatchObject({ type: 'failed', attempt: 2, error: 'corrupt input' })
     })
 
+    it('fails at once, without retries, an error marked retryable: false', async () => {
+      const queue = await create({ attempts: 3, backoffMs: 10 })
+      const log = recordEvents(queue)
+      await queue.consume(async () => {
+        throw Object.assign(new Error('not an image'), { retryable: false })
+      })
+      const job = makeJob('unfixable')
+      await queue.add(job)
+      await log.settled(1)
+      await sleep(100)
+      expect(log.trail(job.id)).toEqual(['started:1', 'failed:1'])
+      expect(log.events.at(-1)).toMatchObject({ type: 'failed', attempt: 1, error: 'not an image' })
+    })
+
     it('aborts the signal at the timeout and counts the attempt as failed', async () => {
       const queue = await create({ attempts: 1, timeoutMs: 100 })
       const log = recordEvents(queue)
@@ -190,10 +204,16 @@ export function describeQueueContract(subject: QueueContractSubject): void {
     it('fails a runner ignoring the signal at the timeout and drops its late result', async () => {
       const queue = await create({ attempts: 2, backoffMs: 10, timeoutMs: 100 })
       const log = recordEvents(queue)
-      const startedAt: number[] = []
+      const stubborn = createGate()
+      let stubbornRunning = false
+      let overlapped = false
       await queue.consume(async (_job, { attempt }) => {
-        startedAt.push(Date.now())
-        if (attempt === 1) await sleep(600)
+        if (attempt === 2) overlapped = stubbornRunning
+        if (attempt !== 1) return
+        stubbornRunning = true
+        await sleep(1000)
+        stubbornRunning = false
+        stubborn.open()
       })
       const job = makeJob('stubborn')
       await queue.add(job)
@@ -201,9 +221,9 @@ export function describeQueueContract(subject: QueueContractSubject): void {
       const timedOut = { type: 'retrying', error: expect.stringMatching(/timed out/) }
       expect(log.events[1]).toMatchObject(timedOut)
       // Attempt 2 did not wait for attempt 1's runner to give up.
-      const [first = 0, second = 0] = startedAt
-      expect(second - first).toBeLessThan(450)
-      await sleep(700)
+      expect(overlapped).toBe(true)
+      await stubborn.wait
+      await sleep(100)
       expect(log.trail(job.id)).toEqual(['started:1', 'retrying:1', 'started:2', 'completed:2'])
     })
 

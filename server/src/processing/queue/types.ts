@@ -11,7 +11,12 @@ export const JOB_TYPES: readonly JobType[] = [
   'gzip',
 ]
 
-/** One unit of work for the queue. Everything in it must survive `JSON.stringify`. */
+/**
+ * One unit of work for the queue. Everything in it must survive `JSON.stringify`.
+ * @example
+ * const job: ProcessingJob = { id: `${fileId}:thumbnails`, fileId, type: 'thumbnails',
+ *   options: { widths: [300, 800] }, priority: 5 }
+ */
 export interface ProcessingJob {
   /**
    * Unique and deterministic, e.g. `${fileId}:thumbnails`; adding the same id twice is a no-op
@@ -38,10 +43,22 @@ export interface JobRunContext {
   signal: AbortSignal
 }
 
-/** Does the work of one job; a rejection or a throw counts as a failed attempt. */
+/**
+ * Does the work of one job; a rejection or a throw counts as a failed attempt.
+ * @example
+ * const runner: JobRunner = async (job, { signal }) => {
+ *   await steps[job.type](await read(job.fileId, { signal }), job.options)
+ * }
+ */
 export type JobRunner = (job: ProcessingJob, context: JobRunContext) => Promise<void>
 
-/** What happened to a job, as every subscriber sees it, whichever process ran the job. */
+/**
+ * What happened to a job, as every subscriber sees it, whichever process ran the job.
+ * @example
+ * queue.subscribe((event) => {
+ *   if (event.type === 'failed') manifest.markFailed(event.job.id, event.error)
+ * })
+ */
 export type JobEvent =
   | { type: 'started'; job: ProcessingJob; attempt: number }
   | { type: 'completed'; job: ProcessingJob; attempt: number }
@@ -83,7 +100,14 @@ export interface QueueOptions {
   onError: (error: Error) => void
 }
 
-/** The job queue of the post-processing pipeline: one interface, in-process or on Redis. */
+/**
+ * The job queue of the post-processing pipeline: one interface, in-process or on Redis.
+ * @example
+ * const queue: JobQueue = createQueue({ kind: 'embedded' })
+ * await queue.consume(runner)
+ * await queue.add({ id: `${fileId}:gzip`, fileId, type: 'gzip', options: {} })
+ * await queue.close()
+ */
 export interface JobQueue {
   /** Queues a job; resolves once it is stored. A no-op for an id that is pending or running. */
   add(job: ProcessingJob): Promise<void>
