@@ -1,10 +1,11 @@
-// `npm run bench`: every benchmark, one after the other. Each prints its own table with ratios.
+// `npm run bench`: every benchmark with its defaults, one after the other. Each prints its own
+// table with ratios; run one alone (`node bench/NAME.mjs --help`) to change sizes or rounds.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const benches = ['server-throughput.mjs']
+const benches = ['server-throughput.mjs', 'processing-throughput.mjs']
 for (const bench of benches) {
-  const result = spawnSync(process.execPath, [fileURLToPath(new URL(bench, import.meta.url)), ...process.argv.slice(2)], {
+  const result = spawnSync(process.execPath, [fileURLToPath(new URL(bench, import.meta.url))], {
     stdio: 'inherit',
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   })
