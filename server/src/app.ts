@@ -4,7 +4,8 @@ import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
 import { FerryHttpError } from './errors.js'
-import { downloadCorsHeaders } from './http/downloadCors.js'
+import { corsHeaders, DOWNLOAD_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
+import { CHECKSUM_ALGORITHMS, verifyChunkChecksum } from './tus/verifyChunkChecksum.js'
 import { requestLog } from './http/requestLog.js'
 import { runPostHook } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
@@ -15,6 +16,8 @@ import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
 import { createTusServer, TUS_PATH } from './tus/createTusServer.js'
 
+const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024
+
 export interface DemoFiles {
   /** The HTML page served at `/`. */
   page: string
@@ -23,7 +26,8 @@ export interface DemoFiles {
 }
 
 export interface AppOptions {
-  config: Pick<ServerConfig, 'corsOrigins' | 'maxSize' | 'requireDigest' | 'trustProxy'>
+  config: Pick<ServerConfig, 'corsOrigins' | 'maxSize' | 'requireDigest' | 'trustProxy'> &
+    Partial<Pick<ServerConfig, 'maxChunkBytes'>>
   backend: StorageBackend
   logger: Logger
   /** In-process hooks; see `FerryHooks`. */
@@ -68,14 +72,22 @@ export function createApp({ config, backend, logger, hooks = {}, processing, dem
 
   // Own routes come before the catch-all tus routes. Hono routes HEAD to GET handlers, so this
   // one route serves both the tus HEAD (offset and metadata) and the download.
+  // A tus error this server raises itself, readable by browsers like @tus/server's own.
+  const tusError = (error: FerryHttpError, origin: string | undefined) =>
+    error.toResponse({
+      'Tus-Resumable': '1.0.0',
+      'Cache-Control': 'no-store',
+      ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
+    })
+
   app.get(`${TUS_PATH}/:id`, async (c) => {
     if (c.req.method === 'HEAD') {
       const record = await backend.records.get(c.req.param('id'))
-      const refusal = record?.state === 'quarantined' ? quarantinedError(record.id) : record?.state === 'rejected' ? rejectedError(record) : undefined
-      if (!refusal) return handleTus(c)
-      return refusal.toResponse({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store' })
+      if (record?.state === 'quarantined') return tusError(quarantinedError(record.id), c.req.header('origin'))
+      if (record?.state === 'rejected') return tusError(rejectedError(record), c.req.header('origin'))
+      return handleTus(c)
     }
-    const cors = downloadCorsHeaders(c.req.header('origin'), config.corsOrigins)
+    const cors = corsHeaders(c.req.header('origin'), config.corsOrigins, DOWNLOAD_HEADERS)
     try {
       const response = await download(c)
       for (const [name, value] of Object.entries(cors)) response.headers.set(name, value)
@@ -96,6 +108,24 @@ export function createApp({ config, backend, logger, hooks = {}, processing, dem
     }
     return response
   })
+  app.patch(`${TUS_PATH}/:id`, async (c) => {
+    const checksum = c.req.header('upload-checksum')
+    if (checksum === undefined) return handleTus(c)
+    try {
+      const maxChunkBytes = config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
+      return await tus.handleWeb(await verifyChunkChecksum(c.req.raw, checksum, { maxChunkBytes }))
+    } catch (error) {
+      if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
+      throw error
+    }
+  })
+  const advertiseChecksums = async (c: { req: { raw: Request } }) => {
+    const response = await handleTus(c)
+    response.headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','))
+    return response
+  }
+  app.options(TUS_PATH, advertiseChecksums)
+  app.options(`${TUS_PATH}/*`, advertiseChecksums)
   app.route('/api/files', createFileApi({ backend, processing }))
   app.all(TUS_PATH, handleTus)
   app.all(`${TUS_PATH}/*`, handleTus)

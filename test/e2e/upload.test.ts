@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
@@ -106,6 +106,37 @@ describe.each(STORE_KINDS)('uploads on the %s store', (kind) => {
       expect((await fetch(url)).status).toBe(404)
     }
     expect(await store.listAll()).toEqual(before)
+  })
+
+  it('verifies Upload-Checksum (sha1, md5, sha256): 460 leaves the offset where it was', async () => {
+    const options = await fetch(`${server.url}/files/`, { method: 'OPTIONS' })
+    expect(options.headers.get('tus-extension')?.split(',')).toContain('checksum')
+    expect(options.headers.get('tus-checksum-algorithm')).toBe('sha1,md5,sha256')
+
+    const bytes = randomBytes(3 * MIB)
+    const url = await createUpload(`${server.url}/files/`, bytes.length)
+    const checksum = (algorithm: string, data: Uint8Array) =>
+      `${algorithm} ${createHash(algorithm).update(data).digest('base64')}`
+    const first = bytes.subarray(0, MIB)
+    const bad = await patch(url, 0, first, { 'Upload-Checksum': checksum('sha256', bytes.subarray(1, MIB + 1)) })
+    expect(bad.status).toBe(460)
+    expect((await bad.json()).error.code).toBe('checksum-mismatch')
+    expect(await headOffset(url)).toBe(0)
+
+    const unknown = await patch(url, 0, first, { 'Upload-Checksum': 'crc32 AAAAAA==' })
+    expect(unknown.status).toBe(400)
+    expect(await headOffset(url)).toBe(0)
+
+    let offset = 0
+    for (const algorithm of ['sha1', 'md5', 'sha256']) {
+      const chunk = bytes.subarray(offset, offset + MIB)
+      const headers = { 'Upload-Checksum': checksum(algorithm, chunk), ...(offset + MIB === bytes.length ? reprDigest(bytes) : {}) }
+      const response = await patch(url, offset, chunk, headers)
+      expect(response.status, algorithm).toBe(offset + MIB === bytes.length ? 200 : 204)
+      offset += MIB
+      expect(Number(response.headers.get('upload-offset'))).toBe(offset)
+    }
+    expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
   })
 
   it('answers 404 for an unknown upload on every method', async () => {

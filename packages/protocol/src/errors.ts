@@ -8,6 +8,10 @@ export const ERROR_CODES = {
   notFound: 'not-found',
   incomplete: 'incomplete',
   invalidRange: 'invalid-range',
+  checksumMismatch: 'checksum-mismatch',
+  checksumAlgorithm: 'checksum-algorithm',
+  checksumInvalid: 'checksum-invalid',
+  checksumChunkTooLarge: 'checksum-chunk-too-large',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

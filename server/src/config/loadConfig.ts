@@ -26,6 +26,8 @@ export interface ServerConfig {
   corsOrigins: string[] | '*'
   /** Largest upload accepted, in bytes; 0 means no limit. */
   maxSize: number
+  /** Largest PATCH body that may carry `Upload-Checksum` (it is verified before it is stored). */
+  maxChunkBytes: number
   /** Refuse to finish an upload whose client sent no SHA-256 digest. */
   requireDigest: boolean
   /** Trust `X-Forwarded-*` headers when building upload URLs (behind a reverse proxy). */
@@ -62,6 +64,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   const corsValue = read.string('FERRY_CORS_ORIGINS', '*')
   const maxSize = read.integer('FERRY_MAX_SIZE', 0, { min: 0 })
   const requireDigest = read.boolean('FERRY_REQUIRE_DIGEST', false)
+  const maxChunkBytes = read.integer('FERRY_CHECKSUM_MAX_CHUNK', 64 * MIB, { min: 1 })
   const trustProxy = read.boolean('FERRY_TRUST_PROXY', false)
   const logLevel = read.oneOf('FERRY_LOG_LEVEL', LOG_LEVELS, 'info')
 
@@ -104,6 +107,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     store,
     corsOrigins: parseOrigins(corsValue),
     maxSize,
+    maxChunkBytes,
     requireDigest,
     trustProxy,
     logLevel,

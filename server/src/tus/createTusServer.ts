@@ -30,14 +30,16 @@ export interface TusServerOptions {
  */
 export function createTusServer(options: TusServerOptions): Server {
   const { backend, finalize, hooks, logger } = options
+  // Verified in front of the handlers (verifyChunkChecksum); listed so OPTIONS advertises it.
+  if (!backend.datastore.extensions.includes('checksum')) backend.datastore.extensions.push('checksum')
   const server = new Server({
     path: TUS_PATH,
     datastore: backend.datastore,
     maxSize: options.maxSize,
     respectForwardedHeaders: options.trustProxy,
     allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,
-    allowedHeaders: [DIGEST_HEADER, 'Range', 'If-None-Match'],
-    exposedHeaders: [DIGEST_HEADER, 'Retry-After'],
+    allowedHeaders: [DIGEST_HEADER, 'Upload-Checksum', 'Range', 'If-None-Match'],
+    exposedHeaders: [DIGEST_HEADER, 'Retry-After', 'Tus-Checksum-Algorithm'],
     async onUploadCreate(request, upload) {
       try {
         await hooks['pre-create']?.({ request, upload: uploadInfo(upload) })
