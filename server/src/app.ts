@@ -11,7 +11,9 @@ import { runPostHook } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
 import type { Processing } from './processing/createProcessing.js'
+import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
 import { createFileApi } from './routes/fileApi.js'
+import { createConcatenation } from './tus/concatenation.js'
 import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
 import { createTusServer, TUS_PATH } from './tus/createTusServer.js'
@@ -46,8 +48,18 @@ export interface AppOptions {
  */
 export function createApp({ config, backend, logger, hooks = {}, processing, demo }: AppOptions): Hono {
   const finalize = createFinalizer({ backend, requireDigest: config.requireDigest, logger, hooks, processing })
+  const concatenation = createConcatenation({
+    backend,
+    logger,
+    onAssembled: async (final, digest) => {
+      await finalize(final, digest).catch((error: unknown) =>
+        logger.warn({ err: error, uploadId: final.id }, 'a final upload assembled late failed its check'),
+      )
+    },
+  })
   const tus = createTusServer({
     backend,
+    onPartialCompleted: (id) => concatenation.partialCompleted(id),
     finalize,
     hooks,
     logger,
@@ -80,12 +92,17 @@ export function createApp({ config, backend, logger, hooks = {}, processing, dem
       ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
     })
 
+  const concatRoutes = createConcatenationRoutes({ tus, backend, concatenation, finalize, tusError })
+
   app.get(`${TUS_PATH}/:id`, async (c) => {
     if (c.req.method === 'HEAD') {
       const record = await backend.records.get(c.req.param('id'))
       if (record?.state === 'quarantined') return tusError(quarantinedError(record.id), c.req.header('origin'))
       if (record?.state === 'rejected') return tusError(rejectedError(record), c.req.header('origin'))
-      return handleTus(c)
+      const response = await handleTus(c)
+      const concat = response.ok ? await concatRoutes.concatHeader(c.req.param('id')) : undefined
+      if (concat) response.headers.set('Upload-Concat', concat)
+      return response
     }
     const cors = corsHeaders(c.req.header('origin'), config.corsOrigins, DOWNLOAD_HEADERS)
     try {
@@ -108,7 +125,11 @@ export function createApp({ config, backend, logger, hooks = {}, processing, dem
     }
     return response
   })
+  app.post(TUS_PATH, concatRoutes.create)
+  app.post(`${TUS_PATH}/`, concatRoutes.create)
   app.patch(`${TUS_PATH}/:id`, async (c) => {
+    const refusal = await concatRoutes.refusePatchToFinal(c.req.param('id'))
+    if (refusal) return tusError(refusal, c.req.header('origin'))
     const checksum = c.req.header('upload-checksum')
     if (checksum === undefined) return handleTus(c)
     try {

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   checksumAlgorithm: 'checksum-algorithm',
   checksumInvalid: 'checksum-invalid',
   checksumChunkTooLarge: 'checksum-chunk-too-large',
+  concatInvalid: 'concat-invalid',
+  finalUploadPatch: 'final-upload-patch',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

@@ -6,6 +6,7 @@ import { parseRange } from '../http/parseRange.js'
 import { toWebStream } from '../http/toWebStream.js'
 import { quarantinedError, rejectedError, type createFinalizer } from '../integrity/createFinalizer.js'
 import type { StorageBackend } from '../storage/types.js'
+import { CONCAT_METADATA_KEY } from '../tus/concatenation.js'
 
 export interface DownloadRouteOptions {
   backend: StorageBackend
@@ -23,6 +24,9 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
     const upload = await backend.datastore.getUpload(id).catch(() => {
       throw new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
     })
+    if (upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') {
+      throw new FerryHttpError(404, ERROR_CODES.incomplete, `upload ${id} is a partial upload, not a file`)
+    }
     if (upload.size === undefined || upload.offset !== upload.size) {
       throw new FerryHttpError(
         404,

@@ -8,12 +8,17 @@ import { type FerryHooks, HookRejection } from '../hooks/types.js'
 import { uploadInfo } from '../hooks/uploadInfo.js'
 import type { createFinalizer } from '../integrity/createFinalizer.js'
 import type { StorageBackend } from '../storage/types.js'
+import { CONCAT_METADATA_KEY } from './concatenation.js'
 import { describeFile } from './describeFile.js'
 
 export const TUS_PATH = '/files'
+/** Carries `Upload-Concat: partial` past @tus/server, which refuses the header it cannot handle. */
+export const PARTIAL_MARKER_HEADER = 'x-ferry-concat'
 
 export interface TusServerOptions {
   backend: StorageBackend
+  /** Told when a partial upload completes, so finals waiting for it can be assembled. */
+  onPartialCompleted: (id: string) => Promise<void>
   finalize: ReturnType<typeof createFinalizer>
   hooks: FerryHooks
   logger: Logger
@@ -30,8 +35,10 @@ export interface TusServerOptions {
  */
 export function createTusServer(options: TusServerOptions): Server {
   const { backend, finalize, hooks, logger } = options
-  // Verified in front of the handlers (verifyChunkChecksum); listed so OPTIONS advertises it.
-  if (!backend.datastore.extensions.includes('checksum')) backend.datastore.extensions.push('checksum')
+  // Handled in front of @tus/server (verifyChunkChecksum, concatenation); listed for OPTIONS.
+  for (const extension of ['checksum', 'concatenation']) {
+    if (!backend.datastore.extensions.includes(extension)) backend.datastore.extensions.push(extension)
+  }
   const server = new Server({
     path: TUS_PATH,
     datastore: backend.datastore,
@@ -49,9 +56,15 @@ export function createTusServer(options: TusServerOptions): Server {
         }
         throw error
       }
-      return {}
+      // Set by the app from `Upload-Concat: partial` (and removed from client requests).
+      if (request.headers.get(PARTIAL_MARKER_HEADER) !== 'partial') return {}
+      return { metadata: { ...upload.metadata, [CONCAT_METADATA_KEY]: 'partial' } }
     },
     async onUploadFinish(request, upload) {
+      if (upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') {
+        await options.onPartialCompleted(upload.id)
+        return {}
+      }
       try {
         const { record, processing } = await finalize(upload, request.headers.get(DIGEST_HEADER), request)
         logger.info({ uploadId: upload.id, size: record.size, state: record.state }, 'upload finished')

@@ -1,0 +1,89 @@
+import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
+import type { Context } from 'hono'
+import type { Server } from '@tus/server'
+import { FerryHttpError } from '../errors.js'
+import type { createFinalizer } from '../integrity/createFinalizer.js'
+import type { StorageBackend } from '../storage/types.js'
+import { CONCAT_METADATA_KEY, type Concatenation, parseFinalConcat } from '../tus/concatenation.js'
+import { PARTIAL_MARKER_HEADER, TUS_PATH } from '../tus/createTusServer.js'
+import { describeFile } from '../tus/describeFile.js'
+
+export interface ConcatenationRouteOptions {
+  tus: Server
+  backend: StorageBackend
+  concatenation: Concatenation
+  finalize: ReturnType<typeof createFinalizer>
+  /** Builds an error answer with the tus and CORS headers a browser needs to read it. */
+  tusError: (error: FerryHttpError, origin: string | undefined) => Response
+}
+
+/**
+ * The routes that give @tus/server the concatenation extension: creation of partial and final
+ * uploads, 403 for a PATCH to a final upload, and `Upload-Concat` on HEAD answers.
+ */
+export function createConcatenationRoutes({ tus, backend, concatenation, finalize, tusError }: ConcatenationRouteOptions) {
+  const forward = (request: Request, partial: boolean) => {
+    const headers = new Headers(request.headers)
+    headers.delete(PARTIAL_MARKER_HEADER)
+    headers.delete('upload-concat')
+    if (partial) headers.set(PARTIAL_MARKER_HEADER, 'partial')
+    return tus.handleWeb(new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit))
+  }
+
+  return {
+    /** POST: a plain, partial or final upload creation. */
+    async create(c: Context): Promise<Response> {
+      const header = c.req.header('upload-concat')
+      if (header === undefined || header.trim() === 'partial') return forward(c.req.raw, header !== undefined)
+      try {
+        if (c.req.header('tus-resumable') !== '1.0.0') {
+          throw new FerryHttpError(412, ERROR_CODES.concatInvalid, 'Tus-Resumable 1.0.0 is required')
+        }
+        const ids = parseFinalConcat(header, TUS_PATH)
+        const metadata = parseMetadata(c.req.header('upload-metadata'))
+        const digest = c.req.header(DIGEST_HEADER.toLowerCase()) ?? null
+        const { final, assembled } = await concatenation.createFinal(ids, metadata, digest)
+        const location = new URL(`${TUS_PATH}/${final.id}`, c.req.url).href
+        const headers = { 'Tus-Resumable': '1.0.0', Location: location, 'Upload-Concat': `final;${ids.map((id) => `${TUS_PATH}/${id}`).join(' ')}` }
+        if (!assembled) return c.body(null, 201, headers)
+        const { record, processing } = await finalize(final, digest, c.req.raw)
+        const eventsUrl = processing === 'none' ? undefined : new URL(`/api/files/${final.id}/events`, c.req.url).href
+        return c.body(JSON.stringify(describeFile(record, { uploadUrl: location, processing, eventsUrl })), 201, {
+          ...headers,
+          'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE,
+          'Upload-Offset': String(final.offset),
+        })
+      } catch (error) {
+        if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
+        throw error
+      }
+    },
+    /** The spec forbids PATCH to a final upload: its bytes come from the partials. */
+    async refusePatchToFinal(id: string): Promise<FerryHttpError | undefined> {
+      const upload = await backend.datastore.getUpload(id).catch(() => undefined)
+      if (!upload?.metadata?.[CONCAT_METADATA_KEY]?.startsWith('final;')) return undefined
+      return new FerryHttpError(403, ERROR_CODES.finalUploadPatch, `upload ${id} is a final upload; PATCH its partial uploads instead`)
+    },
+    /** `Upload-Concat` for a HEAD answer about a partial or final upload. */
+    async concatHeader(id: string): Promise<string | undefined> {
+      const value = (await backend.datastore.getUpload(id).catch(() => undefined))?.metadata?.[CONCAT_METADATA_KEY]
+      if (!value) return undefined
+      if (value === 'partial') return value
+      return `final;${value.slice('final;'.length).split(' ').map((partId) => `${TUS_PATH}/${partId}`).join(' ')}`
+    },
+  }
+}
+
+/** `Upload-Metadata: key base64,key base64` into an object; a malformed header is a 400. */
+function parseMetadata(header: string | undefined): Record<string, string | null> {
+  const metadata: Record<string, string | null> = {}
+  if (!header) return metadata
+  for (const pair of header.split(',')) {
+    const [key, value, ...rest] = pair.trim().split(' ')
+    if (!key || rest.length > 0 || (value !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(value))) {
+      throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `Upload-Metadata is malformed near "${pair.trim()}"`)
+    }
+    metadata[key] = value === undefined ? null : Buffer.from(value, 'base64').toString('utf8')
+  }
+  return metadata
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto'
+import { ERROR_CODES } from '@ferry/protocol'
+import { Upload } from '@tus/utils'
+import type { Logger } from 'pino'
+import { FerryHttpError } from '../errors.js'
+import type { StorageBackend } from '../storage/types.js'
+
+/**
+ * The tus concatenation extension. @tus/server lacks it, so Ferry handles the final upload itself:
+ * a partial upload is an ordinary tus upload whose metadata marks it `partial` (it is not verified,
+ * processed or served on its own); a final upload is created here with the partials' total
+ * length, and assembled by appending each partial's bytes through the store's own `write`, in
+ * order, as soon as every partial is complete, which may be after the final was declared. The
+ * partials are removed once assembled (the extension lets a server do so).
+ */
+export const CONCAT_METADATA_KEY = 'ferry-concat'
+const PENDING_PREFIX = 'concat/pending/'
+
+export interface PendingFinal {
+  finalId: string
+  partialIds: string[]
+  /** The `Repr-Digest` the client sent when it declared the final upload. */
+  digest: string | null
+}
+
+/** Reads `final;<url> <url>…` into upload ids; throws 400 for anything else. */
+export function parseFinalConcat(header: string, tusPath: string): string[] {
+  const match = /^final;(.+)$/.exec(header.trim())
+  const urls = match?.[1]?.trim().split(/\s+/) ?? []
+  if (urls.length === 0) {
+    throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `Upload-Concat must be "partial" or "final;<url> <url>…", got "${header}"`)
+  }
+  return urls.map((url) => {
+    const path = new URL(url, 'http://x').pathname
+    const id = path.startsWith(`${tusPath}/`) ? path.slice(tusPath.length + 1) : ''
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `"${url}" is not an upload URL of this server`)
+    return id
+  })
+}
+
+export interface ConcatenationOptions {
+  backend: StorageBackend
+  logger: Logger
+  /** Called once the final upload holds every byte: verify, record, process. */
+  onAssembled: (final: Upload, digest: string | null) => Promise<void>
+}
+
+export function createConcatenation({ backend, logger, onAssembled }: ConcatenationOptions) {
+  const { datastore, documents } = backend
+  const assembling = new Set<string>()
+
+  async function partialsOf(ids: string[]): Promise<Upload[]> {
+    return Promise.all(
+      ids.map(async (id) => {
+        const upload = await datastore.getUpload(id).catch(() => {
+          throw new FerryHttpError(404, ERROR_CODES.notFound, `partial upload "${id}" does not exist`)
+        })
+        if (upload.metadata?.[CONCAT_METADATA_KEY] !== 'partial') {
+          throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `upload "${id}" was not created as a partial upload`)
+        }
+        if (upload.size === undefined) {
+          throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `partial upload "${id}" has no length yet`)
+        }
+        return upload
+      }),
+    )
+  }
+
+  /** Appends the partials to the final upload in order, once all are complete. */
+  async function assembleIfReady(pending: PendingFinal, notify: boolean): Promise<boolean> {
+    if (assembling.has(pending.finalId)) return false
+    const partials = await partialsOf(pending.partialIds)
+    if (partials.some((part) => part.offset !== part.size)) return false
+    assembling.add(pending.finalId)
+    try {
+      let offset = (await datastore.getUpload(pending.finalId)).offset
+      let position = 0
+      for (const part of partials) {
+        const size = part.size ?? 0
+        // A retried assembly skips what an earlier, interrupted one already appended.
+        if (offset < position + size) {
+          const range = offset > position ? { start: offset - position, end: size - 1 } : undefined
+          const stream = await backend.objects.read(backend.keyOf(part.id), size === 0 ? undefined : range)
+          offset = await datastore.write(stream, pending.finalId, offset)
+        }
+        position += size
+      }
+      await documents.delete(`${PENDING_PREFIX}${pending.finalId}.json`)
+      for (const part of partials) await datastore.remove(part.id).catch(() => undefined)
+      if (notify) await onAssembled(await datastore.getUpload(pending.finalId), pending.digest)
+      return true
+    } finally {
+      assembling.delete(pending.finalId)
+    }
+  }
+
+  return {
+    /** Creates a final upload from partial upload ids; assembles it now when they are complete. */
+    async createFinal(partialIds: string[], metadata: Record<string, string | null>, digest: string | null) {
+      const partials = await partialsOf(partialIds)
+      const size = partials.reduce((sum, part) => sum + (part.size ?? 0), 0)
+      const final = new Upload({
+        id: randomBytes(16).toString('hex'),
+        size,
+        offset: 0,
+        metadata: { ...metadata, [CONCAT_METADATA_KEY]: `final;${partialIds.join(' ')}` },
+      })
+      await datastore.create(final)
+      const pending: PendingFinal = { finalId: final.id, partialIds, digest }
+      await documents.put(`${PENDING_PREFIX}${final.id}.json`, pending)
+      // The caller answers the creation request with the verdict, so it is not notified here.
+      const assembled = await assembleIfReady(pending, false)
+      return { final: await datastore.getUpload(final.id), assembled }
+    },
+    /** A partial upload completed: assemble every final that was waiting for it. */
+    async partialCompleted(partialId: string): Promise<void> {
+      for (const path of await documents.list(PENDING_PREFIX)) {
+        const pending = await documents.get<PendingFinal>(path)
+        if (!pending?.partialIds.includes(partialId)) continue
+        await assembleIfReady(pending, true).catch((error: unknown) =>
+          logger.error({ err: error, finalId: pending.finalId }, 'assembling a final upload failed'),
+        )
+      }
+    },
+  }
+}
+
+export type Concatenation = ReturnType<typeof createConcatenation>

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sha256, sha256OfResponse } from '../helpers/files.js'
+import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
+import { prepareStore, STORE_KINDS } from '../helpers/stores.js'
+import { encodeMetadata, headOffset, patch, reprDigest, TUS } from '../helpers/tus.js'
+
+const MIB = 1024 * 1024
+
+async function createPartial(endpoint: string, size: number): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { ...TUS, 'Upload-Length': String(size), 'Upload-Concat': 'partial' },
+  })
+  expect(response.status).toBe(201)
+  return new URL(response.headers.get('location') ?? '', endpoint).href
+}
+
+function createFinal(endpoint: string, partials: string[], headers: Record<string, string> = {}) {
+  return fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      ...TUS,
+      'Upload-Concat': `final;${partials.map((url) => new URL(url).pathname).join(' ')}`,
+      'Upload-Metadata': encodeMetadata({ filename: 'joined.bin', filetype: 'application/octet-stream' }),
+      ...headers,
+    },
+  })
+}
+
+describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
+  let server: ServerProcess
+  let endpoint: string
+  beforeAll(async () => {
+    server = await startServerProcess({ ...(await prepareStore(kind)).env, FERRY_PROCESSING: 'false' })
+    endpoint = `${server.url}/files/`
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('advertises the extension', async () => {
+    const options = await fetch(endpoint, { method: 'OPTIONS' })
+    expect(options.headers.get('tus-extension')?.split(',')).toContain('concatenation')
+  })
+
+  it('joins finished partial uploads into a verified final upload', async () => {
+    const parts = [randomBytes(6 * MIB + 17), randomBytes(5 * MIB), randomBytes(1024)]
+    const whole = Buffer.concat(parts)
+    const urls: string[] = []
+    for (const part of parts) {
+      const url = await createPartial(endpoint, part.length)
+      expect((await patch(url, 0, part)).status).toBe(204)
+      const head = await fetch(url, { method: 'HEAD', headers: TUS })
+      expect(head.headers.get('upload-concat')).toBe('partial')
+      expect((await fetch(url)).status).toBe(404) // a partial upload is not a file
+      urls.push(url)
+    }
+    const response = await createFinal(endpoint, urls, reprDigest(whole))
+    expect(response.status, await response.clone().text()).toBe(201)
+    const file = await response.json()
+    expect(file).toMatchObject({ size: whole.length, sha256: sha256(whole), state: 'verified', name: 'joined.bin' })
+    const finalUrl = new URL(response.headers.get('location') ?? '', endpoint).href
+    expect(file.url).toBe(finalUrl)
+    expect(await sha256OfResponse(await fetch(finalUrl))).toBe(sha256(whole))
+
+    const head = await fetch(finalUrl, { method: 'HEAD', headers: TUS })
+    expect(head.headers.get('upload-concat')).toMatch(/^final;\/files\/\w+ \/files\/\w+ \/files\/\w+$/)
+    expect((await patch(finalUrl, whole.length, new Uint8Array(0))).status).toBe(403)
+    // The partials are gone once joined.
+    for (const url of urls) expect((await fetch(url, { method: 'HEAD', headers: TUS })).status).toBe(404)
+  })
+
+  it('accepts a final upload declared before its partials finish', async () => {
+    const parts = [randomBytes(2 * MIB), randomBytes(3 * MIB + 5)]
+    const whole = Buffer.concat(parts)
+    const urls = [await createPartial(endpoint, parts[0]?.length ?? 0), await createPartial(endpoint, parts[1]?.length ?? 0)]
+    expect((await patch(urls[0] ?? '', 0, parts[0] ?? new Uint8Array())).status).toBe(204)
+    const response = await createFinal(endpoint, urls, reprDigest(whole))
+    expect(response.status).toBe(201)
+    const finalUrl = new URL(response.headers.get('location') ?? '', endpoint).href
+    expect((await fetch(finalUrl)).status).toBe(404) // not complete yet
+
+    expect((await patch(urls[1] ?? '', 0, parts[1] ?? new Uint8Array())).status).toBe(204)
+    expect(await headOffset(finalUrl)).toBe(whole.length)
+    const download = await fetch(finalUrl)
+    expect(download.status).toBe(200)
+    expect(await sha256OfResponse(download)).toBe(sha256(whole))
+    const record = await (await fetch(`${server.url}/api/files/${finalUrl.split('/').at(-1)}`)).json()
+    expect(record).toMatchObject({ state: 'verified', sha256: sha256(whole) })
+  })
+
+  it('quarantines a final upload whose bytes do not match the digest', async () => {
+    const part = randomBytes(MIB)
+    const url = await createPartial(endpoint, part.length)
+    await patch(url, 0, part)
+    const response = await createFinal(endpoint, [url], reprDigest(randomBytes(8)))
+    expect(response.status).toBe(422)
+    expect((await response.json()).error.code).toBe('digest-mismatch')
+  })
+
+  it('refuses finals of unknown or non-partial uploads', async () => {
+    const unknown = await createFinal(endpoint, [`${endpoint}0123456789abcdef0123456789abcdef`])
+    expect(unknown.status).toBe(404)
+    const plain = await fetch(endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': '10' } })
+    const plainUrl = new URL(plain.headers.get('location') ?? '', endpoint).href
+    const notPartial = await createFinal(endpoint, [plainUrl])
+    expect(notPartial.status).toBe(400)
+    expect((await notPartial.json()).error.code).toBe('concat-invalid')
+    const malformed = await fetch(endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Concat': 'final;' } })
+    expect(malformed.status).toBe(400)
+  })
+})
