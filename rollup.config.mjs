@@ -1,11 +1,15 @@
-// Builds the SDK: ESM and CJS for bundlers and Node (dependencies external), and UMD bundles for a
-// plain <script> tag (dependencies included, global `Ferry`). The hash worker is bundled first
-// and inlined as a string, so every output carries it and no second file has to be served.
+// Builds the SDK: ESM and CJS for bundlers and Node (dependencies external), UMD bundles for a
+// plain <script> tag (dependencies included, global `Ferry`), and one declaration file per module
+// format. The hash worker is bundled first and inlined as a string, so every output carries it and
+// no second file has to be served. Workspace packages such as the private `@ferry/protocol` are
+// inlined everywhere, JavaScript and types alike: only the SDK's `dependencies` stay external.
+import { readFileSync } from 'node:fs'
 import commonjs from '@rollup/plugin-commonjs'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import typescript from '@rollup/plugin-typescript'
 import { rollup } from 'rollup'
+import { dts } from 'rollup-plugin-dts'
 
 const sdk = 'packages/sdk'
 const typescriptOptions = {
@@ -54,7 +58,10 @@ async function buildWorker() {
   return output[0].code
 }
 
-const external = ['tus-js-client']
+const sdkPackage = JSON.parse(readFileSync(`${sdk}/package.json`, 'utf8'))
+const dependencies = Object.keys({ ...sdkPackage.dependencies, ...sdkPackage.peerDependencies })
+/** A dependency of the published SDK, or a subpath of one (`tus-js-client/lib/...`). */
+const external = (id) => dependencies.some((name) => id === name || id.startsWith(`${name}/`))
 const browserPlugins = () => [
   inlineHashWorker(),
   nodeResolve({ browser: true }),
@@ -84,6 +91,20 @@ export default [
         sourcemap: true,
         plugins: [terser()],
       },
+    ],
+  },
+  {
+    // The declarations `tsc -b` emitted, bundled into one file, @ferry/protocol's types inlined.
+    // The same text serves both formats: `.d.ts` is read as ESM beside ferry.mjs and `.d.cts` as
+    // CommonJS beside ferry.cjs, as TypeScript's node16 resolution requires. `respectExternal`
+    // lets `external` alone decide: by default the plugin keeps whatever resolves through
+    // node_modules external, the workspace link to @ferry/protocol included.
+    input: `${sdk}/dist/types/index.d.ts`,
+    external,
+    plugins: [dts({ respectExternal: true })],
+    output: [
+      { file: `${sdk}/dist/index.d.ts`, format: 'es' },
+      { file: `${sdk}/dist/index.d.cts`, format: 'es' },
     ],
   },
 ]

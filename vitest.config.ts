@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          // Real sharp on real images: generous on a loaded two-core machine.
+          testTimeout: 30_000,
           include: ['packages/*/src/**/*.test.ts', 'server/src/**/*.test.ts'],
           exclude: ['**/*.dom.test.ts', '**/node_modules/**'],
         },

@@ -6,6 +6,7 @@ import { type GeneratedFile, generateFile, sha256OfResponse } from '../helpers/f
 import { startUpload, uploadOutcome, uploadState, waitForUploaded } from '../helpers/sdkPage.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore } from '../helpers/stores.js'
+import { startStockTusServer } from '../helpers/stockTusServer.js'
 import { TUS } from '../helpers/tus.js'
 
 const MIB = 1024 * 1024
@@ -82,10 +83,33 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     await expectStored(outcome, file12)
   })
 
-  it('turns a byte flipped in transit into a digest error, never a success', async () => {
+  it('sends a chunk damaged in transit again when the server refuses its checksum (460)', async () => {
     proxy.injectOnPatch({ kind: 'flip-byte', times: 1 })
     await page.setInputFiles('#picker', file12.path)
     await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.events.find((event) => event.type === 'retry')?.payload).toMatchObject({
+      reason: 'checksum-mismatch',
+      status: 460,
+    })
+    expect(proxy.requests.filter((request) => request.status === 460)).toHaveLength(1)
+    await expectStored(outcome, file12)
+  })
+
+  it('fails with checksum-mismatch when the same chunk is damaged twice', async () => {
+    proxy.injectOnPatch({ kind: 'flip-byte', times: 2 })
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.file).toBeUndefined()
+    expect(outcome.error).toMatchObject({ name: 'FerryError', code: 'checksum-mismatch', status: 460 })
+  })
+
+  it('without chunk checksums, a flipped byte still ends in a digest error, never a success', async () => {
+    proxy.injectOnPatch({ kind: 'flip-byte', times: 1 })
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 4 * MIB, chunkChecksums: false, ...fastRetry })
     const outcome = await uploadOutcome(page)
     expect(outcome.file).toBeUndefined()
     expect(outcome.error).toMatchObject({ name: 'FerryError', code: 'digest-mismatch', status: 422 })
@@ -140,7 +164,7 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     await new Promise((resolve) => setTimeout(resolve, 500))
     await browser.setOffline(false)
     const outcome = await uploadOutcome(page)
-    expect(outcome.error).toBeUndefined()
+    expect(outcome.error, JSON.stringify(outcome.states)).toBeUndefined()
     expect(outcome.states).toEqual(expect.arrayContaining(['paused', 'uploading']))
     await expectStored(outcome, file12)
   })
@@ -169,5 +193,42 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     expect(resumed[0]?.offset).toBeGreaterThanOrEqual(6 * MIB)
     expect(proxy.requests.filter((request) => request.method === 'POST')).toHaveLength(1)
     await expectStored(outcome, file)
+  })
+
+  it('splits a file into parallel partial uploads joined on the server', async () => {
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 2 * MIB, parallelUploads: 3, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    const creations = proxy.requests.filter((request) => request.method === 'POST').map((request) => request.concat)
+    expect(creations.filter((concat) => concat === 'partial')).toHaveLength(3)
+    expect(creations.filter((concat) => concat?.startsWith('final;'))).toHaveLength(1)
+    expect(outcome.file?.state).toBe('verified')
+    await expectStored(outcome, file12)
+  })
+})
+
+describe('the SDK in Chromium against stock @tus/server', () => {
+  it('falls back to one stream without concatenation and reports the file as unverified', async () => {
+    const stock = await startStockTusServer()
+    const proxy = await startFaultProxy(stock.url)
+    const browser = await launchChromium()
+    try {
+      const file = await generateFile(9 * MIB + 5, 'stock.bin')
+      const page = await browser.newPage()
+      await page.goto(`${proxy.url}/test.html`)
+      await page.setInputFiles('#picker', file.path)
+      await startUpload(page, { chunkSize: 4 * MIB, parallelUploads: 3, ...fastRetry })
+      const outcome = await uploadOutcome(page)
+      expect(outcome.error).toBeUndefined()
+      expect(proxy.requests.filter((request) => request.concat !== undefined)).toEqual([])
+      expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
+      const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, stock.url))
+      expect(await sha256OfResponse(download)).toBe(file.sha256)
+    } finally {
+      await browser.close()
+      await proxy.close()
+      await stock.close()
+    }
   })
 })

@@ -1,5 +1,9 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const BUNDLE = fileURLToPath(new URL('../../packages/sdk/dist/ferry.umd.min.js', import.meta.url))
 
 /** A fault to apply to the next matching request, then forget. */
 export type Fault =
@@ -12,6 +16,8 @@ export interface ProxiedRequest {
   method: string
   path: string
   offset: number | undefined
+  /** The `Upload-Concat` header, for partial and final uploads. */
+  concat: string | undefined
   status: number
   fault?: Fault['kind']
 }
@@ -34,7 +40,7 @@ const TEST_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Ferry
  * A real HTTP proxy in front of the real server that misbehaves on request: answers 503 or 429,
  * stalls a request forever, flips one byte of a PATCH body, or throttles bodies. The browser and
  * the server both speak real HTTP through it, so the SDK meets these faults as it would in the
- * wild. It also serves a blank test page at `/test.html` that loads the SDK bundle.
+ * wild. It also serves a blank test page at `/test.html` and the SDK bundle it loads.
  */
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const targetUrl = new URL(target)
@@ -49,11 +55,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       outgoing.writeHead(200, { 'Content-Type': 'text/html' }).end(TEST_PAGE)
       return
     }
+    if (path === '/ferry.umd.min.js') {
+      // Served here too, so the page works in front of a server that does not serve the SDK.
+      readFile(BUNDLE).then(
+        (bundle) => outgoing.writeHead(200, { 'Content-Type': 'text/javascript' }).end(bundle),
+        () => outgoing.writeHead(404).end('build the SDK first: npm run build'),
+      )
+      return
+    }
     const offsetHeader = incoming.headers['upload-offset']
     const record: ProxiedRequest = {
       method: incoming.method ?? 'GET',
       path,
       offset: offsetHeader === undefined ? undefined : Number(offsetHeader),
+      concat: incoming.headers['upload-concat'] as string | undefined,
       status: 0,
     }
     requests.push(record)
@@ -107,24 +122,31 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     outgoing.on('close', () => upstream.destroy())
     let flipped = fault?.kind !== 'flip-byte'
     const delayMs = fault?.kind === 'delay' ? fault.ms : 0
+    // Writes are chained so that the end of the body, which the stream may announce before the
+    // last delayed chunk is written, always goes upstream after it.
+    let written = Promise.resolve()
+    const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     incoming.on('data', (chunk: Buffer) => {
       if (!flipped && chunk.length > 0) {
         chunk = Buffer.from(chunk)
         chunk[chunk.length >> 1] ^= 0xff
         flipped = true
       }
-      const pause = bytesPerSecond > 0 ? (chunk.length / bytesPerSecond) * 1000 : 0
-      if (pause + delayMs > 0) {
-        incoming.pause()
-        setTimeout(() => {
-          upstream.write(chunk)
-          incoming.resume()
-        }, pause + delayMs)
-      } else {
-        upstream.write(chunk)
+      const pause = (bytesPerSecond > 0 ? (chunk.length / bytesPerSecond) * 1000 : 0) + delayMs
+      if (pause === 0) {
+        written = written.then(() => void upstream.write(chunk))
+        return
       }
+      incoming.pause()
+      written = written.then(async () => {
+        await later(pause)
+        upstream.write(chunk)
+        incoming.resume()
+      })
     })
-    incoming.on('end', () => setTimeout(() => upstream.end(), delayMs))
+    incoming.on('end', () => {
+      written = written.then(() => void upstream.end())
+    })
     incoming.on('error', () => upstream.destroy())
   }
 

@@ -7,7 +7,13 @@ import {
   type ProcessingEvent,
   type ProcessingManifest,
 } from '@ferry/protocol'
-import { type DetailedError, type HttpRequest, type HttpResponse, Upload as TusUpload } from 'tus-js-client'
+import {
+  DefaultHttpStack,
+  type DetailedError,
+  type HttpRequest,
+  type HttpResponse,
+  Upload as TusUpload,
+} from 'tus-js-client'
 import { errorFromResponse, FerryError } from '../errors.js'
 import { Emitter } from '../events/Emitter.js'
 import type { HashCheckpoint, Hasher } from '../hash/types.js'
@@ -20,6 +26,8 @@ import { fingerprint } from '../storage/fingerprint.js'
 import { trackStorageKey } from '../storage/trackStorageKey.js'
 import type { FerryUrlStorage } from '../storage/types.js'
 import { validateFile, type ValidationRules } from '../validation/validateFiles.js'
+import { checksumHttpStack } from './checksumHttpStack.js'
+import { discoverServer } from './discoverServer.js'
 import { sendFinalizeRequest } from './sendFinalizeRequest.js'
 import { StallWatchdog } from './StallWatchdog.js'
 import { type RetryEvent, tusRetryOptions } from './tusRetry.js'
@@ -71,6 +79,19 @@ export interface UploadOptions {
    */
   hasher?: Hasher
   /**
+   * Send `Upload-Checksum: sha256` with every chunk when the server has the tus checksum
+   * extension, so a chunk damaged in transit is refused and sent again instead of stored.
+   * @default true
+   */
+  chunkChecksums?: boolean
+  /**
+   * Split the file into this many partial uploads sent side by side and joined on the server,
+   * when the server has the tus concatenation extension (otherwise one stream is used). Helps
+   * on links where one connection cannot fill the pipe; off by default until measured there.
+   * @default 1
+   */
+  parallelUploads?: number
+  /**
    * After the upload, follow the server's post-processing (thumbnails, conversions…) over
    * Server-Sent Events and emit `processing` and `processed`.
    * @default true
@@ -85,6 +106,8 @@ export const defaultUploadOptions = {
   retry: { maxAttempts: 8, baseDelay: 500, maxDelay: 30_000 } as BackoffOptions,
   stallTimeout: 30_000,
   validation: {} as ValidationRules,
+  chunkChecksums: true,
+  parallelUploads: 1,
   followProcessing: true,
 }
 
@@ -140,6 +163,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
   #attempt: Attempt | undefined
   #storageKey: string | undefined
   #stalled = false
+  #parallel = false
   #pausedForOffline = false
   #stopWatchingConnectivity: (() => void) | undefined
   readonly #speed = new SpeedMeter()
@@ -225,15 +249,23 @@ export class FerryUpload extends Emitter<UploadEvents> {
       // A hashing failure must surface even while the upload is still sending bytes.
       this.#digest.catch((error: unknown) => this.#fail(toFerryError(error)))
     }
+    const server = await discoverServer(this.options.endpoint, this.options.headers)
+    const checksums =
+      this.options.chunkChecksums &&
+      typeof crypto !== 'undefined' &&
+      Boolean(crypto.subtle) &&
+      server.extensions.includes('checksum') &&
+      server.checksumAlgorithms.includes('sha256')
+    this.#parallel = this.options.parallelUploads > 1 && server.extensions.includes('concatenation')
     if (this.#state !== 'uploading') return // paused or cancelled meanwhile
-    const tus = this.#createTusUpload(storage, fileFingerprint)
+    const tus = this.#createTusUpload(storage, fileFingerprint, checksums)
     this.#tus = tus
     if (previous) tus.resumeFromPreviousUpload(previous)
     this.#watchdog.touch()
     tus.start()
   }
 
-  #createTusUpload(storage: FerryUrlStorage, fileFingerprint: string | undefined): TusUpload {
+  #createTusUpload(storage: FerryUrlStorage, fileFingerprint: string | undefined, checksums: boolean): TusUpload {
     const { endpoint, chunkSize, headers } = this.options
     const fileInfo = this.file as Partial<File>
     return new TusUpload(this.file, {
@@ -246,6 +278,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
         ...this.options.metadata,
       },
       urlStorage: storage,
+      ...(this.#parallel ? { parallelUploads: this.options.parallelUploads } : {}),
+      ...(checksums ? { httpStack: checksumHttpStack(new DefaultHttpStack({})) } : {}),
       fingerprint: async () => fileFingerprint ?? '',
       // Without a content fingerprint (no WebCrypto on plain http) two files could be confused.
       storeFingerprintForResuming: fileFingerprint !== undefined,
@@ -297,11 +331,19 @@ export class FerryUpload extends Emitter<UploadEvents> {
     return digest
   }
 
-  /** The request that writes the last byte carries the digest; it waits for hashing if needed. */
+  /**
+   * The request that completes the upload carries the digest, waiting for hashing if needed: the
+   * PATCH that writes the last byte, or with parallel uploads the creation of the final upload.
+   */
   async #attachDigestToFinalPatch(request: HttpRequest): Promise<void> {
-    if (request.getMethod() !== 'PATCH' || !this.#digest) return
-    const offset = Number(request.getHeader('Upload-Offset'))
-    if (offset + this.options.chunkSize < this.file.size) return
+    if (!this.#digest) return
+    if (this.#parallel) {
+      if (request.getMethod() !== 'POST' || !request.getHeader('Upload-Concat')?.startsWith('final')) return
+    } else {
+      if (request.getMethod() !== 'PATCH') return
+      const offset = Number(request.getHeader('Upload-Offset'))
+      if (offset + this.options.chunkSize < this.file.size) return
+    }
     if (!this.#digestSettled) {
       this.#watchdog.stop()
       this.#setState('hashing')
@@ -325,16 +367,37 @@ export class FerryUpload extends Emitter<UploadEvents> {
       throw new FerryError('the server did not return an upload URL', { code: 'invalid-response' })
     }
     this.#setState('verifying')
+    const digest = await this.#digest
     const response = await sendFinalizeRequest({
       url,
       size: this.file.size,
-      digest: formatSha256Digest(await this.#digest),
+      digest: formatSha256Digest(digest),
       headers: this.options.headers,
     })
     if (response.status < 200 || response.status >= 300) {
       throw errorFromResponse(response, 'the server refused to finish the upload')
     }
-    return parseDescription(response.body, response.status)
+    if (response.contentType?.startsWith(FILE_DESCRIPTION_MEDIA_TYPE)) {
+      return parseDescription(response.body, response.status)
+    }
+    // A tus server without Ferry's verification (stock @tus/server, tusd): the upload is stored,
+    // but nobody checked its bytes, and the description says so.
+    return this.#describeUnverified(url, digest)
+  }
+
+  #describeUnverified(url: string, digest: Uint8Array): FileDescription {
+    const fileInfo = this.file as Partial<File>
+    return {
+      id: new URL(url).pathname.split('/').filter(Boolean).at(-1) ?? url,
+      url,
+      key: '',
+      size: this.file.size,
+      sha256: Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join(''),
+      type: this.file.type || 'application/octet-stream',
+      name: fileInfo.name ?? null,
+      state: 'unverified',
+      processing: 'none',
+    }
   }
 
   #succeed(file: FileDescription): void {

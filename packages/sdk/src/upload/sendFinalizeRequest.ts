@@ -18,7 +18,7 @@ export async function sendFinalizeRequest({
   size,
   digest,
   headers,
-}: FinalizeRequestOptions): Promise<FerryErrorResponse> {
+}: FinalizeRequestOptions): Promise<FerryErrorResponse & { contentType: string | null }> {
   try {
     const response = await fetch(url, {
       method: 'PATCH',
@@ -30,7 +30,11 @@ export async function sendFinalizeRequest({
         [DIGEST_HEADER]: digest,
       },
     })
-    return { status: response.status, body: await response.text() }
+    return {
+      status: response.status,
+      body: await response.text(),
+      contentType: response.headers.get('content-type'),
+    }
   } catch (error) {
     throw new FerryError(`could not reach the server to finish the upload: ${String(error)}`, {
       code: 'network',

@@ -14,6 +14,8 @@ export interface RetryEvent {
 
 export interface TusRetryOptions {
   backoff: BackoffOptions
+  /** Chunks refused with 460 (checksum mismatch) are sent again this many times. @default 1 */
+  checksumResends?: number
   /** Set while the upload aborts a stalled request itself, so that failure counts as a stall. */
   isStall: () => boolean
   onRetry: (event: RetryEvent) => void
@@ -25,15 +27,26 @@ export interface TusRetryOptions {
  * tus-js-client reads `retryDelays[attempt]` right after `onShouldRetry`, so the hook writes the
  * delay it chose there; every retry starts with a HEAD that re-reads the server's offset.
  */
-export function tusRetryOptions({ backoff, isStall, onRetry }: TusRetryOptions): Pick<
+export function tusRetryOptions({ backoff, isStall, onRetry, checksumResends = 1 }: TusRetryOptions): Pick<
   TusOptions,
   'retryDelays' | 'onShouldRetry'
 > {
   const maxAttempts = backoff.maxAttempts ?? 8
+  const resentAt = new Map<string, number>()
   return {
     retryDelays: Array.from({ length: maxAttempts }, () => 0),
     onShouldRetry(error: DetailedError, attempt: number, options: TusOptions) {
       const response = error.originalResponse
+      if (response?.getStatus() === 460) {
+        // Damaged in transit: that one chunk is sent again, and a second mismatch is an error.
+        const offset = error.originalRequest?.getHeader('Upload-Offset') ?? ''
+        const resent = resentAt.get(offset) ?? 0
+        if (resent >= checksumResends || !options.retryDelays || attempt >= options.retryDelays.length) return false
+        resentAt.set(offset, resent + 1)
+        options.retryDelays[attempt] = 0
+        onRetry({ attempt: attempt + 1, delay: 0, reason: 'checksum-mismatch', status: 460, cause: error })
+        return true
+      }
       const decision = classifyFailure({
         status: response?.getStatus(),
         retryAfter: response?.getHeader('Retry-After'),
