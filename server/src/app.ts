@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { Hono } from 'hono'
+import { ERROR_CODES } from '@ferry/protocol'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
@@ -7,6 +8,11 @@ import { FerryHttpError } from './errors.js'
 import { corsHeaders, DOWNLOAD_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
 import { CHECKSUM_ALGORITHMS, verifyChunkChecksum } from './tus/verifyChunkChecksum.js'
 import { requestLog } from './http/requestLog.js'
+import { authenticateAnonymously } from './auth/anonymous.js'
+import { createAuthMiddleware } from './auth/createAuthMiddleware.js'
+import { ownerOf } from './auth/ownership.js'
+import { principalOf } from './auth/principalOf.js'
+import type { Authenticate } from './auth/types.js'
 import { runPostHook } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
@@ -36,6 +42,11 @@ export interface AppOptions {
   hooks?: FerryHooks
   /** Post-processing of accepted files; none when left out. */
   processing?: Processing
+  /**
+   * Who a request comes from; every upload belongs to its creator and is invisible to others.
+   * @default everyone is the same anonymous user (the demo)
+   */
+  authenticate?: Authenticate
   demo?: DemoFiles
 }
 
@@ -46,7 +57,15 @@ export interface AppOptions {
  * const app = createApp({ config, backend: createBackend(config.store), logger })
  * serve({ fetch: app.fetch, port: 3000 })
  */
-export function createApp({ config, backend, logger, hooks = {}, processing, demo }: AppOptions): Hono {
+export function createApp({
+  config,
+  backend,
+  logger,
+  hooks = {},
+  processing,
+  demo,
+  authenticate = authenticateAnonymously,
+}: AppOptions): Hono {
   const finalize = createFinalizer({ backend, requireDigest: config.requireDigest, logger, hooks, processing })
   const concatenation = createConcatenation({
     backend,
@@ -93,6 +112,26 @@ export function createApp({ config, backend, logger, hooks = {}, processing, dem
     })
 
   const concatRoutes = createConcatenationRoutes({ tus, backend, concatenation, finalize, tusError })
+
+  // Every upload route and API route knows its caller, and shows an upload only to its owner:
+  // anyone else gets the same 404 as for an upload that does not exist.
+  const errorHeaders = (origin: string | undefined) => ({
+    'Tus-Resumable': '1.0.0',
+    ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
+  })
+  const auth = createAuthMiddleware({ authenticate, errorHeaders })
+  const ownership: MiddlewareHandler = async (c, next) => {
+    if (c.req.method === 'OPTIONS' || c.req.method === 'POST') return next()
+    const id = c.req.param('id') ?? ''
+    const upload = await backend.datastore.getUpload(id).catch(() => undefined)
+    if (upload && ownerOf(upload) !== principalOf(c).userId) {
+      const error = new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
+      return error.toResponse(errorHeaders(c.req.header('origin')))
+    }
+    await next()
+  }
+  for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)
+  for (const path of [`${TUS_PATH}/:id`, '/api/files/:id', '/api/files/:id/*']) app.use(path, ownership)
 
   app.get(`${TUS_PATH}/:id`, async (c) => {
     if (c.req.method === 'HEAD') {

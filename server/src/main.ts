@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
+import { createAuthenticate } from './auth/createAuthenticate.js'
 import { loadConfigOrExit } from './config/loadConfigOrExit.js'
 import { createRuntime } from './createRuntime.js'
 import { findDemoFiles } from './demoFiles.js'
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const hooks = webhooks ? createWebhookHooks({ dispatcher: webhooks, events: config.webhooks.events }) : {}
 
   const demo = findDemoFiles()
-  const app = createApp({ config, backend, logger, hooks, processing, demo })
+  const authenticate = createAuthenticate(config.auth)
+  const app = createApp({ config, backend, logger, hooks, processing, demo, authenticate })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { port: info.port, host: config.host, store: config.store.kind, queue: config.processing.queue.kind },

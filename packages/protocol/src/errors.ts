@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   checksumInvalid: 'checksum-invalid',
   checksumChunkTooLarge: 'checksum-chunk-too-large',
   concatInvalid: 'concat-invalid',
+  unauthorized: 'unauthorized',
   finalUploadPatch: 'final-upload-patch',
 } as const
 

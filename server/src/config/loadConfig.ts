@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { type AuthConfig, loadAuthConfig } from './authConfig.js'
 import { createReaders, type Environment } from './environmentReaders.js'
 import { loadProcessingConfig, type ProcessingConfig } from './processingConfig.js'
 import { loadWebhookConfig, type WebhookConfig } from './webhookConfig.js'
@@ -33,6 +34,7 @@ export interface ServerConfig {
   /** Trust `X-Forwarded-*` headers when building upload URLs (behind a reverse proxy). */
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  auth: AuthConfig
   processing: ProcessingConfig
   webhooks: WebhookConfig
 }
@@ -96,10 +98,12 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     store = { kind: 'disk', directory: path.resolve(cwd, read.string('FERRY_DATA_DIR', './data')) }
   }
 
+  const auth = loadAuthConfig(read, problems)
   const processing = loadProcessingConfig(read, problems)
   const webhooks = loadWebhookConfig(read, problems)
   if (problems.length > 0) throw new ConfigError(problems)
   return {
+    auth,
     processing,
     webhooks,
     port,

@@ -1,6 +1,8 @@
 import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import type { Context } from 'hono'
 import type { Server } from '@tus/server'
+import { OWNER_HEADER, OWNER_METADATA_KEY } from '../auth/ownership.js'
+import { principalOf } from '../auth/principalOf.js'
 import { FerryHttpError } from '../errors.js'
 import type { createFinalizer } from '../integrity/createFinalizer.js'
 import type { StorageBackend } from '../storage/types.js'
@@ -22,11 +24,13 @@ export interface ConcatenationRouteOptions {
  * uploads, 403 for a PATCH to a final upload, and `Upload-Concat` on HEAD answers.
  */
 export function createConcatenationRoutes({ tus, backend, concatenation, finalize, tusError }: ConcatenationRouteOptions) {
-  const forward = (request: Request, partial: boolean) => {
+  const forward = (request: Request, partial: boolean, owner: string) => {
     const headers = new Headers(request.headers)
     headers.delete(PARTIAL_MARKER_HEADER)
     headers.delete('upload-concat')
     if (partial) headers.set(PARTIAL_MARKER_HEADER, 'partial')
+    // Set here, never taken from the client: the creation hook records it as the owner.
+    headers.set(OWNER_HEADER, owner)
     return tus.handleWeb(new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit))
   }
 
@@ -34,7 +38,8 @@ export function createConcatenationRoutes({ tus, backend, concatenation, finaliz
     /** POST: a plain, partial or final upload creation. */
     async create(c: Context): Promise<Response> {
       const header = c.req.header('upload-concat')
-      if (header === undefined || header.trim() === 'partial') return forward(c.req.raw, header !== undefined)
+      const owner = principalOf(c).userId
+      if (header === undefined || header.trim() === 'partial') return forward(c.req.raw, header !== undefined, owner)
       try {
         if (c.req.header('tus-resumable') !== '1.0.0') {
           throw new FerryHttpError(412, ERROR_CODES.concatInvalid, 'Tus-Resumable 1.0.0 is required')
@@ -42,7 +47,7 @@ export function createConcatenationRoutes({ tus, backend, concatenation, finaliz
         const ids = parseFinalConcat(header, TUS_PATH)
         const metadata = parseMetadata(c.req.header('upload-metadata'))
         const digest = c.req.header(DIGEST_HEADER.toLowerCase()) ?? null
-        const { final, assembled } = await concatenation.createFinal(ids, metadata, digest)
+        const { final, assembled } = await concatenation.createFinal(ids, { ...metadata, [OWNER_METADATA_KEY]: owner }, digest)
         const location = new URL(`${TUS_PATH}/${final.id}`, c.req.url).href
         const headers = { 'Tus-Resumable': '1.0.0', Location: location, 'Upload-Concat': `final;${ids.map((id) => `${TUS_PATH}/${id}`).join(' ')}` }
         if (!assembled) return c.body(null, 201, headers)

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { ERROR_CODES } from '@ferry/protocol'
 import { Upload } from '@tus/utils'
 import type { Logger } from 'pino'
+import { OWNER_METADATA_KEY, ownerOf } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
 import type { StorageBackend } from '../storage/types.js'
 
@@ -98,6 +99,9 @@ export function createConcatenation({ backend, logger, onAssembled }: Concatenat
     /** Creates a final upload from partial upload ids; assembles it now when they are complete. */
     async createFinal(partialIds: string[], metadata: Record<string, string | null>, digest: string | null) {
       const partials = await partialsOf(partialIds)
+      // Only the owner's own partial uploads; anyone else's do not exist for this caller.
+      const stranger = partials.find((part) => ownerOf(part) !== metadata[OWNER_METADATA_KEY])
+      if (stranger) throw new FerryHttpError(404, ERROR_CODES.notFound, `partial upload "${stranger.id}" does not exist`)
       const size = partials.reduce((sum, part) => sum + (part.size ?? 0), 0)
       const final = new Upload({
         id: randomBytes(16).toString('hex'),

@@ -2,6 +2,7 @@ import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import { Server } from '@tus/server'
 import { EVENTS, type Upload } from '@tus/utils'
 import type { Logger } from 'pino'
+import { OWNER_HEADER, OWNER_METADATA_KEY } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
 import { runPostHook } from '../hooks/runHooks.js'
 import { type FerryHooks, HookRejection } from '../hooks/types.js'
@@ -56,9 +57,15 @@ export function createTusServer(options: TusServerOptions): Server {
         }
         throw error
       }
-      // Set by the app from `Upload-Concat: partial` (and removed from client requests).
-      if (request.headers.get(PARTIAL_MARKER_HEADER) !== 'partial') return {}
-      return { metadata: { ...upload.metadata, [CONCAT_METADATA_KEY]: 'partial' } }
+      // Both set by the app (and never taken from the client): the owner, and whether this is a
+      // partial upload (`Upload-Concat: partial`, which @tus/server itself refuses).
+      const owner = request.headers.get(OWNER_HEADER)
+      if (!owner) throw new Error('ferry-server: an upload creation reached tus without its owner')
+      const { [OWNER_METADATA_KEY]: _claimed, [CONCAT_METADATA_KEY]: _concat, ...metadata } = upload.metadata ?? {}
+      const partial = request.headers.get(PARTIAL_MARKER_HEADER) === 'partial'
+      return {
+        metadata: { ...metadata, [OWNER_METADATA_KEY]: owner, ...(partial ? { [CONCAT_METADATA_KEY]: 'partial' } : {}) },
+      }
     },
     async onUploadFinish(request, upload) {
       if (upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') {

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sha256, sha256OfResponse } from '../helpers/files.js'
+import { noisyJpeg } from '../helpers/processing.js'
+import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
+import { prepareStore } from '../helpers/stores.js'
+import { encodeMetadata, reprDigest, TUS } from '../helpers/tus.js'
+
+const SECRET = 'a-shared-secret-of-at-least-32-characters!'
+
+function hs256(sub: string, expiresIn = '5m'): Promise<string> {
+  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(SECRET))
+}
+
+describe('authentication and tenancy (bearer JWT, HS256)', () => {
+  let server: ServerProcess
+  let alice: string
+  let bob: string
+  beforeAll(async () => {
+    server = await startServerProcess({ ...(await prepareStore('disk')).env, FERRY_AUTH: 'jwt', FERRY_JWT_SECRET: SECRET })
+    alice = `Bearer ${await hs256('alice')}`
+    bob = `Bearer ${await hs256('bob')}`
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  const request = (url: string, method: string, authorization?: string, headers: Record<string, string> = {}, body?: Uint8Array) =>
+    fetch(url, { method, headers: { ...TUS, ...(authorization ? { Authorization: authorization } : {}), ...headers }, body })
+
+  it('refuses requests without a valid token with 401', async () => {
+    const endpoint = `${server.url}/files/`
+    const none = await request(endpoint, 'POST', undefined, { 'Upload-Length': '10' })
+    expect(none.status).toBe(401)
+    expect(none.headers.get('www-authenticate')).toBe('Bearer')
+    expect((await request(endpoint, 'POST', 'Bearer not-a-jwt', { 'Upload-Length': '10' })).status).toBe(401)
+    const expired = `Bearer ${await hs256('alice', '-1m')}`
+    const late = await request(endpoint, 'POST', expired, { 'Upload-Length': '10' })
+    expect(late.status).toBe(401)
+    expect((await late.json()).error.message).toMatch(/exp/)
+    const forged = `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(new TextEncoder().encode('x'.repeat(40)))}`
+    expect((await request(endpoint, 'POST', forged, { 'Upload-Length': '10' })).status).toBe(401)
+    // CORS preflights never need a token.
+    expect((await fetch(endpoint, { method: 'OPTIONS' })).status).toBe(204)
+  })
+
+  it('shows an upload to its owner only: every route answers another user 404', async () => {
+    const bytes = await noisyJpeg(300, 200)
+    const created = await request(`${server.url}/files/`, 'POST', alice, {
+      'Upload-Length': String(bytes.length),
+      // A client cannot claim someone else's upload through metadata.
+      'Upload-Metadata': encodeMetadata({ filename: 'alice.jpg', filetype: 'image/jpeg', 'ferry-owner': 'bob' }),
+    })
+    expect(created.status).toBe(201)
+    const url = new URL(created.headers.get('location') ?? '', server.url).href
+    const id = url.split('/').at(-1)
+
+    // Bob, before the upload is complete: HEAD, PATCH, DELETE.
+    expect((await request(url, 'HEAD', bob)).status).toBe(404)
+    const patchAsBob = await request(url, 'PATCH', bob, { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }, bytes)
+    expect(patchAsBob.status).toBe(404)
+    expect((await request(url, 'DELETE', bob)).status).toBe(404)
+
+    // Alice finishes it.
+    const finished = await request(url, 'PATCH', alice, { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', ...reprDigest(bytes) }, bytes)
+    expect(finished.status).toBe(200)
+
+    // Bob, after: download, API, events, outputs, termination.
+    for (const [method, path] of [
+      ['GET', url],
+      ['HEAD', url],
+      ['GET', `${server.url}/api/files/${id}`],
+      ['GET', `${server.url}/api/files/${id}/events`],
+      ['GET', `${server.url}/api/files/${id}/outputs/thumb_150.jpg`],
+      ['DELETE', url],
+    ] as const) {
+      const response = await request(path, method, bob)
+      expect(response.status, `${method} ${path}`).toBe(404)
+      await response.body?.cancel()
+    }
+    // A request without a token is refused before anything is looked up.
+    expect((await fetch(url)).status).toBe(401)
+
+    // Alice sees everything, and it is still there after Bob's attempts.
+    const download = await request(url, 'GET', alice)
+    expect(download.status).toBe(200)
+    expect(await sha256OfResponse(download)).toBe(sha256(bytes))
+    const head = await request(url, 'HEAD', alice)
+    expect(head.headers.get('upload-metadata')).toContain(`ferry-owner ${Buffer.from('alice').toString('base64')}`)
+    expect((await request(`${server.url}/api/files/${id}`, 'GET', alice)).status).toBe(200)
+    expect((await request(url, 'DELETE', alice)).status).toBe(204)
+  })
+
+  it('will not join another user’s partial uploads', async () => {
+    const part = randomBytes(1000)
+    const created = await request(`${server.url}/files/`, 'POST', alice, { 'Upload-Length': '1000', 'Upload-Concat': 'partial' })
+    const partUrl = new URL(created.headers.get('location') ?? '', server.url).href
+    await request(partUrl, 'PATCH', alice, { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }, part)
+    const final = await request(`${server.url}/files/`, 'POST', bob, { 'Upload-Concat': `final;${new URL(partUrl).pathname}` })
+    expect(final.status).toBe(404)
+  })
+})
+
+describe('authentication with a JWKS URL (RS256 and ES256)', () => {
+  it('accepts tokens signed by keys from the JWKS and refuses others', async () => {
+    const rsa = await generateKeyPair('RS256')
+    const ec = await generateKeyPair('ES256')
+    const stranger = await generateKeyPair('RS256')
+    const keys = [
+      { ...(await exportJWK(rsa.publicKey)), kid: 'rsa', alg: 'RS256', use: 'sig' },
+      { ...(await exportJWK(ec.publicKey)), kid: 'ec', alg: 'ES256', use: 'sig' },
+    ]
+    const jwks = createServer((_request, response) => response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys })))
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve))
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`
+    const server = await startServerProcess({
+      ...(await prepareStore('disk')).env,
+      FERRY_AUTH: 'jwt',
+      FERRY_JWKS_URL: jwksUrl,
+      FERRY_JWT_ISSUER: 'https://auth.example',
+      FERRY_JWT_AUDIENCE: 'ferry',
+    })
+    const sign = (key: CryptoKey, alg: string, kid: string, issuer = 'https://auth.example') =>
+      new SignJWT({}).setProtectedHeader({ alg, kid }).setSubject('carol').setIssuer(issuer).setAudience('ferry').setExpirationTime('5m').sign(key)
+    const create = (token: string) =>
+      fetch(`${server.url}/files/`, { method: 'POST', headers: { ...TUS, 'Upload-Length': '5', Authorization: `Bearer ${token}` } })
+    try {
+      expect((await create(await sign(rsa.privateKey, 'RS256', 'rsa'))).status).toBe(201)
+      expect((await create(await sign(ec.privateKey, 'ES256', 'ec'))).status).toBe(201)
+      expect((await create(await sign(stranger.privateKey, 'RS256', 'rsa'))).status).toBe(401)
+      expect((await create(await sign(rsa.privateKey, 'RS256', 'rsa', 'https://evil.example'))).status).toBe(401)
+    } finally {
+      await server.stop()
+      jwks.close()
+    }
+  })
+})
