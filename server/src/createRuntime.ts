@@ -26,7 +26,7 @@ export interface RuntimeOptions {
  * store, the job queue and the processing that runs on it.
  */
 export async function createRuntime({ config, logger, consume }: RuntimeOptions): Promise<Runtime> {
-  const backend = createBackend(config.store)
+  const backend = createBackend(config.store, config.uploadExpiryMs)
   await backend.prepare()
   const { policy, queue: queueConfig, queueOptions } = config.processing
   const queue = createQueue(queueConfig, {

@@ -4,6 +4,7 @@ import { createAuthenticate } from './auth/createAuthenticate.js'
 import { loadConfigOrExit } from './config/loadConfigOrExit.js'
 import { createRuntime } from './createRuntime.js'
 import { findDemoFiles } from './demoFiles.js'
+import { scheduleCleanup } from './maintenance/scheduleCleanup.js'
 import { createLogger } from './logger.js'
 import { createWebhookDispatcher, createWebhookHooks } from './webhooks/index.js'
 
@@ -34,11 +35,13 @@ async function main(): Promise<void> {
   })
   // Jobs that a crash or restart left unfinished run again; their outputs are deterministic.
   await processing?.recover()
+  const stopCleanup = scheduleCleanup({ backend, intervalMs: config.cleanupIntervalMs, logger })
 
   // Stop accepting connections, let in-flight requests and jobs finish, then exit.
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down')
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref()
+    stopCleanup()
     server.close(async () => {
       await Promise.allSettled([runtime.close(), webhooks?.close()])
       process.exit(0)

@@ -27,6 +27,10 @@ export interface ServerConfig {
   corsOrigins: string[] | '*'
   /** Largest upload accepted, in bytes; 0 means no limit. */
   maxSize: number
+  /** Unfinished uploads expire this long after creation (410, then removed); 0 never. */
+  uploadExpiryMs: number
+  /** How often expired uploads are removed. */
+  cleanupIntervalMs: number
   /** Largest PATCH body that may carry `Upload-Checksum` (it is verified before it is stored). */
   maxChunkBytes: number
   /** Refuse to finish an upload whose client sent no SHA-256 digest. */
@@ -67,6 +71,8 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   const maxSize = read.integer('FERRY_MAX_SIZE', 0, { min: 0 })
   const requireDigest = read.boolean('FERRY_REQUIRE_DIGEST', false)
   const maxChunkBytes = read.integer('FERRY_CHECKSUM_MAX_CHUNK', 64 * MIB, { min: 1 })
+  const uploadExpiryMs = read.integer('FERRY_UPLOAD_EXPIRY_SECONDS', 24 * 3600, { min: 0 }) * 1000
+  const cleanupIntervalMs = read.integer('FERRY_CLEANUP_INTERVAL_SECONDS', 3600, { min: 1 }) * 1000
   const trustProxy = read.boolean('FERRY_TRUST_PROXY', false)
   const logLevel = read.oneOf('FERRY_LOG_LEVEL', LOG_LEVELS, 'info')
 
@@ -112,6 +118,8 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     corsOrigins: parseOrigins(corsValue),
     maxSize,
     maxChunkBytes,
+    uploadExpiryMs,
+    cleanupIntervalMs,
     requireDigest,
     trustProxy,
     logLevel,

@@ -4,10 +4,10 @@ import { createS3Backend } from './s3Backend.js'
 import type { StorageBackend } from './types.js'
 
 /** Builds the storage backend that a validated configuration names. */
-export function createBackend(store: StoreConfig): StorageBackend {
+export function createBackend(store: StoreConfig, expirationMs = 0): StorageBackend {
   if (store.kind === 's3') {
     const { kind: _kind, ...options } = store
-    return createS3Backend(options)
+    return createS3Backend({ ...options, expirationMs })
   }
-  return createDiskBackend({ directory: store.directory })
+  return createDiskBackend({ directory: store.directory, expirationMs })
 }

@@ -2,14 +2,16 @@ import { createReadStream } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
-import { FileStore } from '@tus/file-store'
 import { ERRORS } from '@tus/utils'
+import { FerryFileStore } from './FerryFileStore.js'
 import { createRecordStore } from './recordStore.js'
 import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './types.js'
 
 export interface DiskBackendOptions {
   /** The data dir: `uploads/` for tus, `derived/` for processed files, documents beside them. */
   directory: string
+  /** Unfinished uploads older than this are gone (410) and removed by `deleteExpired()`; 0 never. */
+  expirationMs?: number
 }
 
 /**
@@ -17,9 +19,12 @@ export interface DiskBackendOptions {
  * files and documents stay out of `uploads/` because FileStore treats every `<id>.json` there as
  * an upload's info file and pairs files by name when it cleans up.
  */
-export function createDiskBackend({ directory }: DiskBackendOptions): StorageBackend {
+export function createDiskBackend({ directory, expirationMs = 0 }: DiskBackendOptions): StorageBackend {
   const root = path.resolve(directory)
-  const datastore = new FileStore({ directory: path.join(root, 'uploads') })
+  const datastore = new FerryFileStore({
+    directory: path.join(root, 'uploads'),
+    expirationPeriodInMilliseconds: expirationMs,
+  })
   const documents = createDiskDocumentStore(root)
   return {
     kind: 'disk',

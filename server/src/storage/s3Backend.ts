@@ -11,7 +11,10 @@ import {
 import { createRecordStore } from './recordStore.js'
 import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './types.js'
 
-export type S3BackendOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'>
+export type S3BackendOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'> & {
+  /** Unfinished uploads older than this are gone (410) and aborted by `deleteExpired()`; 0 never. */
+  expirationMs?: number
+}
 
 /** Documents live under their own prefix; tus upload ids never contain `/`, so keys cannot clash. */
 const DOCUMENT_PREFIX = 'ferry/'
@@ -35,6 +38,7 @@ export function createS3Backend(options: S3BackendOptions): StorageBackend {
   const datastore = new FerryS3Store({
     partSize: options.partSize,
     useTags: false,
+    expirationPeriodInMilliseconds: options.expirationMs ?? 0,
     s3ClientConfig: { bucket: options.bucket, ...clientConfig },
   })
   // The store builds its own client from the config; give it the same compatibility fix.

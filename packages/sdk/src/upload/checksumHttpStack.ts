@@ -2,9 +2,11 @@ import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client'
 
 /**
  * An HTTP stack that adds the tus checksum extension's `Upload-Checksum: sha256 <base64>` to every
- * PATCH. The chunk is read once into memory: WebCrypto hashes it (natively, about twice as fast as
- * WASM) and the same buffer is sent, so the File is not read twice. The server then refuses a
- * chunk damaged in transit with 460 instead of storing it.
+ * PATCH: WebCrypto hashes the chunk (natively, about twice as fast as WASM), and the server then
+ * refuses a chunk damaged in transit with 460 instead of storing it. The chunk is still sent as
+ * its Blob, not as the buffer just read: Chromium uploads an ArrayBuffer body about six times
+ * slower than a file-backed Blob (measured: 32 MiB in 3.5 s against 0.55 s), and the second read
+ * of the chunk comes from the page cache.
  */
 export function checksumHttpStack(inner: HttpStack): HttpStack {
   return {
@@ -27,7 +29,7 @@ export function checksumHttpStack(inner: HttpStack): HttpStack {
           let binary = ''
           for (const byte of digest) binary += String.fromCharCode(byte)
           request.setHeader('Upload-Checksum', `sha256 ${btoa(binary)}`)
-          return request.send(bytes)
+          return request.send(body)
         },
       }
     },

@@ -1,0 +1,30 @@
+import { FileStore } from '@tus/file-store'
+import type { Upload } from '@tus/utils'
+import { forgetCreationDateOnceComplete } from './expiration.js'
+
+/**
+ * @tus/file-store with expiration that touches only unfinished uploads. The stock store reads the
+ * offset from the info file written at creation (always 0), so its `deleteExpired()` would delete
+ * completed uploads too, and @tus/server answers HEAD of a completed upload 410 once its creation
+ * is older than the expiration period.
+ */
+export class FerryFileStore extends FileStore {
+  override async getUpload(id: string): Promise<Upload> {
+    return forgetCreationDateOnceComplete(await super.getUpload(id))
+  }
+
+  override async deleteExpired(): Promise<number> {
+    const expiration = this.getExpiration()
+    if (expiration <= 0 || !this.configstore.list) return 0
+    let deleted = 0
+    for (const id of await this.configstore.list()) {
+      const upload = await super.getUpload(id).catch(() => undefined)
+      if (!upload || upload.offset === upload.size || !upload.creation_date) continue
+      if (Date.now() > new Date(upload.creation_date).getTime() + expiration) {
+        await this.remove(id).catch(() => undefined)
+        deleted++
+      }
+    }
+    return deleted
+  }
+}

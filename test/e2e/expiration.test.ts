@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { sha256, sha256OfResponse } from '../helpers/files.js'
+import { startServerProcess } from '../helpers/serverProcess.js'
+import { prepareStore, STORE_KINDS } from '../helpers/stores.js'
+import { createUpload, patch, reprDigest, TUS } from '../helpers/tus.js'
+
+const MIB = 1024 * 1024
+
+describe.each(STORE_KINDS)('expiration on the %s store', (kind) => {
+  it('expires and removes abandoned uploads, never finished ones', async () => {
+    const store = await prepareStore(kind)
+    const server = await startServerProcess({
+      ...store.env,
+      FERRY_PROCESSING: 'false',
+      FERRY_UPLOAD_EXPIRY_SECONDS: '2',
+      FERRY_CLEANUP_INTERVAL_SECONDS: '1',
+    })
+    try {
+      const before = await store.listAll()
+      const bytes = randomBytes(6 * MIB + 11)
+      const abandoned = await createUpload(`${server.url}/files/`, bytes.length)
+      const partial = await patch(abandoned, 0, bytes.subarray(0, 6 * MIB))
+      expect(partial.status).toBe(204)
+      expect(partial.headers.get('upload-expires')).toMatch(/GMT$/)
+
+      const finished = await createUpload(`${server.url}/files/`, bytes.length)
+      expect((await patch(finished, 0, bytes, reprDigest(bytes))).status).toBe(200)
+      const withFinished = await store.listAll()
+
+      await new Promise((resolve) => setTimeout(resolve, 2500))
+      // Gone for clients at once (410), then removed from the store by the cleanup.
+      expect([404, 410]).toContain((await fetch(abandoned, { method: 'HEAD', headers: TUS })).status)
+      expect([404, 410]).toContain((await patch(abandoned, 6 * MIB, bytes.subarray(6 * MIB))).status)
+      await expect.poll(async () => (await store.listAll()).length, { timeout: 10_000 }).toBeLessThan(withFinished.length)
+      const left = await store.listAll()
+      const abandonedId = abandoned.split('/').at(-1) ?? ''
+      expect(left.filter((key) => key.includes(abandonedId))).toEqual([])
+      expect(left.length).toBeGreaterThan(before.length)
+
+      // The finished upload outlives the expiry: HEAD and GET still work.
+      expect((await fetch(finished, { method: 'HEAD', headers: TUS })).status).toBe(200)
+      expect(await sha256OfResponse(await fetch(finished))).toBe(sha256(bytes))
+    } finally {
+      await server.stop()
+    }
+  })
+})
