@@ -44,3 +44,8 @@ export {
   type ValidationErrorCode,
   type ValidationRules,
 } from './validation/validateFiles.js'
+export type { UploaderProgress } from './queue/ProgressTotals.js'
+export type { QueuedFile, QueuedFileState } from './queue/QueuedFile.js'
+export type { AddOptions, QueueableUpload, UploaderEvents, UploaderResult } from './queue/types.js'
+export { Uploader } from './queue/Uploader.js'
+export { defaultUploaderOptions, type UploaderOptions } from './queue/uploaderOptions.js'
