@@ -13,6 +13,7 @@ import { createAuthMiddleware } from './auth/createAuthMiddleware.js'
 import { ownerOf } from './auth/ownership.js'
 import { principalOf } from './auth/principalOf.js'
 import type { Authenticate } from './auth/types.js'
+import { createFileRemover } from './files/createFileRemover.js'
 import { runPostHook } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
@@ -88,6 +89,7 @@ export function createApp({
   })
   const handleTus = (c: { req: { raw: Request } }) => tus.handleWeb(c.req.raw)
   const download = createDownloadRoute({ backend, finalize })
+  const removeFileData = createFileRemover({ backend, processing, hooks, logger })
 
   const app = new Hono()
   app.use(requestId())
@@ -156,12 +158,8 @@ export function createApp({
   app.delete(`${TUS_PATH}/:id`, async (c) => {
     const id = c.req.param('id')
     const response = await handleTus(c)
-    if (response.status === 204) {
-      // Terminated means gone everywhere: the verdict and the derived files go with the bytes.
-      await processing?.remove(id)
-      await backend.records.delete(id)
-      await runPostHook(hooks, 'post-terminate', { uploadId: id }, logger)
-    }
+    // Terminated means gone everywhere: the verdict and the derived files go with the bytes.
+    if (response.status === 204) await removeFileData(id)
     return response
   })
   app.post(TUS_PATH, concatRoutes.create)
@@ -186,7 +184,7 @@ export function createApp({
   }
   app.options(TUS_PATH, advertiseChecksums)
   app.options(`${TUS_PATH}/*`, advertiseChecksums)
-  app.route('/api/files', createFileApi({ backend, processing }))
+  app.route('/api/files', createFileApi({ backend, processing, removeFileData }))
   app.all(TUS_PATH, handleTus)
   app.all(`${TUS_PATH}/*`, handleTus)
 

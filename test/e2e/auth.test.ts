@@ -138,3 +138,42 @@ describe('authentication with a JWKS URL (RS256 and ES256)', () => {
     }
   })
 })
+
+describe('the file API', () => {
+  it('lists the caller’s files newest first, in pages, and deletes one by its owner', async () => {
+    const server = await startServerProcess({ ...(await prepareStore('disk')).env, FERRY_AUTH: 'jwt', FERRY_JWT_SECRET: SECRET, FERRY_PROCESSING: 'false' })
+    const dave = `Bearer ${await hs256('dave')}`
+    const erin = `Bearer ${await hs256('erin')}`
+    const upload = async (authorization: string, name: string) => {
+      const bytes = randomBytes(1000)
+      const created = await fetch(`${server.url}/files/`, {
+        method: 'POST',
+        headers: { ...TUS, Authorization: authorization, 'Upload-Length': '1000', 'Upload-Metadata': encodeMetadata({ filename: name }) },
+      })
+      const url = new URL(created.headers.get('location') ?? '', server.url).href
+      await fetch(url, { method: 'PATCH', headers: { ...TUS, Authorization: authorization, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', ...reprDigest(bytes) }, body: bytes })
+      await new Promise((resolve) => setTimeout(resolve, 5)) // distinct finish times
+      return url.split('/').at(-1) ?? ''
+    }
+    try {
+      const ids = [await upload(dave, 'one'), await upload(dave, 'two'), await upload(dave, 'three')]
+      await upload(erin, 'erin’s')
+      const list = (query: string, authorization = dave) =>
+        fetch(`${server.url}/api/files${query}`, { headers: { Authorization: authorization } }).then((response) => response.json())
+      const first = await list('?limit=2')
+      expect(first.files.map((file: { name: string }) => file.name)).toEqual(['three', 'two'])
+      const second = await list(`?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`)
+      expect(second.files.map((file: { name: string }) => file.name)).toEqual(['one'])
+      expect(second.nextCursor).toBeUndefined()
+      expect((await list('', erin)).files.map((file: { name: string }) => file.name)).toEqual(['erin’s'])
+      expect((await fetch(`${server.url}/api/files?limit=0`, { headers: { Authorization: dave } })).status).toBe(400)
+
+      expect((await fetch(`${server.url}/api/files/${ids[1]}`, { method: 'DELETE', headers: { Authorization: erin } })).status).toBe(404)
+      expect((await fetch(`${server.url}/api/files/${ids[1]}`, { method: 'DELETE', headers: { Authorization: dave } })).status).toBe(204)
+      expect((await list('')).files.map((file: { name: string }) => file.name)).toEqual(['three', 'one'])
+      expect((await fetch(`${server.url}/files/${ids[1]}`, { headers: { Authorization: dave } })).status).toBe(404)
+    } finally {
+      await server.stop()
+    }
+  })
+})

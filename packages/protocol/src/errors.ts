@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   checksumChunkTooLarge: 'checksum-chunk-too-large',
   concatInvalid: 'concat-invalid',
   unauthorized: 'unauthorized',
+  invalidQuery: 'invalid-query',
   finalUploadPatch: 'final-upload-patch',
 } as const
 

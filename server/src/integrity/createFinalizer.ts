@@ -2,7 +2,9 @@ import { ERROR_CODES, METADATA_KEYS, parseSha256Digest, type ProcessingState } f
 import type { Upload } from '@tus/utils'
 import type { Logger } from 'pino'
 import { FerryHttpError } from '../errors.js'
+import { ownerOf } from '../auth/ownership.js'
 import { runPostHook } from '../hooks/runHooks.js'
+import { createOwnerIndex } from '../storage/ownerIndex.js'
 import { type FerryHooks, HookRejection } from '../hooks/types.js'
 import { uploadInfo } from '../hooks/uploadInfo.js'
 import type { Processing } from '../processing/createProcessing.js'
@@ -33,10 +35,11 @@ export interface Finalized {
  * without hashing the bytes again, and processing is never queued twice.
  */
 export function createFinalizer({ backend, requireDigest, logger, hooks, processing }: FinalizerOptions) {
-  const accept = async (record: FileRecord): Promise<Finalized> => ({
-    record,
-    processing: processing ? await processing.trigger(record) : 'none',
-  })
+  const owners = createOwnerIndex(backend.documents)
+  const accept = async (record: FileRecord): Promise<Finalized> => {
+    await owners.add(record)
+    return { record, processing: processing ? await processing.trigger(record) : 'none' }
+  }
 
   return async function finalize(
     upload: Upload,
@@ -67,6 +70,7 @@ export function createFinalizer({ backend, requireDigest, logger, hooks, process
       sha256: actual,
       type: upload.metadata?.[METADATA_KEYS.type] || 'application/octet-stream',
       name: upload.metadata?.[METADATA_KEYS.name] ?? null,
+      owner: ownerOf(upload),
       state: claimed === undefined ? 'unverified' : claimed === actual ? 'verified' : 'quarantined',
       finishedAt: new Date().toISOString(),
     }
@@ -82,7 +86,7 @@ export function createFinalizer({ backend, requireDigest, logger, hooks, process
     }
 
     try {
-      const { finishedAt: _finishedAt, ...file } = record
+      const { finishedAt: _finishedAt, owner: _owner, ...file } = record
       await hooks['pre-finish']?.({ request, upload: uploadInfo(upload), file })
     } catch (error) {
       if (!(error instanceof HookRejection)) throw error
@@ -92,7 +96,7 @@ export function createFinalizer({ backend, requireDigest, logger, hooks, process
     }
 
     const finalized = await accept(await save(record))
-    const { finishedAt: _finishedAt, ...file } = finalized.record
+    const { finishedAt: _finishedAt, owner: _owner, ...file } = finalized.record
     await runPostHook(hooks, 'post-finish', { file: { ...file, processing: finalized.processing } }, logger)
     return finalized
   }

@@ -6,6 +6,8 @@ import { contentHeaders } from '../http/contentHeaders.js'
 import { toWebStream } from '../http/toWebStream.js'
 import type { Processing } from '../processing/createProcessing.js'
 import type { JobEvent } from '../processing/queue/types.js'
+import { principalOf } from '../auth/principalOf.js'
+import { createOwnerIndex } from '../storage/ownerIndex.js'
 import type { StorageBackend } from '../storage/types.js'
 import { TUS_PATH } from '../tus/createTusServer.js'
 import { describeFile } from '../tus/describeFile.js'
@@ -13,7 +15,11 @@ import { describeFile } from '../tus/describeFile.js'
 export interface FileApiOptions {
   backend: StorageBackend
   processing?: Processing
+  /** Removes a file's record, outputs and index entry once its bytes are gone. */
+  removeFileData: (id: string) => Promise<void>
 }
+
+const MAX_PAGE = 100
 
 const HEARTBEAT_MS = 15_000
 const EVENT_NAMES: Record<JobEvent['type'], ProcessingEvent['type']> = {
@@ -27,8 +33,9 @@ const EVENT_NAMES: Record<JobEvent['type'], ProcessingEvent['type']> = {
  * `/api/files/:id`: a file's description with its processing manifest, its processing as
  * Server-Sent Events, and the files derived from it.
  */
-export function createFileApi({ backend, processing }: FileApiOptions): Hono {
+export function createFileApi({ backend, processing, removeFileData }: FileApiOptions): Hono {
   const api = new Hono()
+  const owners = createOwnerIndex(backend.documents)
   const origin = (url: string) => new URL(url).origin
   const outputUrlOf = (requestUrl: string, id: string) => (name: string) =>
     `${origin(requestUrl)}/api/files/${id}/outputs/${encodeURIComponent(name)}`
@@ -42,6 +49,34 @@ export function createFileApi({ backend, processing }: FileApiOptions): Hono {
     }
     return record
   }
+
+  api.get('/', async (c) => {
+    const limit = Number(c.req.query('limit') ?? 50)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new FerryHttpError(400, ERROR_CODES.invalidQuery, `limit must be a whole number from 1 to ${MAX_PAGE}`)
+    }
+    const cursor = c.req.query('cursor')
+    const page = await owners.list(principalOf(c).userId, { limit, ...(cursor ? { cursor } : {}) })
+    const files = []
+    for (const id of page.ids) {
+      const record = await backend.records.get(id)
+      if (!record) continue
+      const manifest = await readManifest(id, c.req.url)
+      files.push({
+        ...describeFile(record, { uploadUrl: `${origin(c.req.url)}${TUS_PATH}/${id}`, processing: manifest.state }),
+        finishedAt: record.finishedAt,
+      })
+    }
+    return c.json({ files, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) })
+  })
+
+  api.delete('/:id', async (c) => {
+    const id = c.req.param('id')
+    await acceptedRecord(id)
+    await backend.datastore.remove(id).catch(() => undefined)
+    await removeFileData(id)
+    return c.body(null, 204)
+  })
 
   api.get('/:id', async (c) => {
     const id = c.req.param('id')

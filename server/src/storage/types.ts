@@ -5,6 +5,8 @@ import type { DataStore } from '@tus/utils'
 /** What the server remembers about a finished upload, kept in the same store as its bytes. */
 export interface FileRecord extends Omit<FileDescription, 'url' | 'processing' | 'eventsUrl'> {
   finishedAt: string
+  /** The user who uploaded it. */
+  owner: string
   /** The digest the client claimed, when it differs from `sha256` (a quarantined upload). */
   claimedSha256?: string
   /** Why a hook rejected the file. */
