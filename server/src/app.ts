@@ -20,7 +20,9 @@ import { createFinalizer, quarantinedError, rejectedError } from './integrity/cr
 import type { Processing } from './processing/createProcessing.js'
 import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
 import { createFileApi } from './routes/fileApi.js'
-import { createConcatenation } from './tus/concatenation.js'
+import { CONCAT_METADATA_KEY, createConcatenation } from './tus/concatenation.js'
+import { createUploadPolicy } from './tus/createUploadPolicy.js'
+import { peekHead } from './tus/peekHead.js'
 import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
 import { createTusServer, TUS_PATH } from './tus/createTusServer.js'
@@ -36,7 +38,7 @@ export interface DemoFiles {
 
 export interface AppOptions {
   config: Pick<ServerConfig, 'corsOrigins' | 'maxSize' | 'requireDigest' | 'trustProxy'> &
-    Partial<Pick<ServerConfig, 'maxChunkBytes'>>
+    Partial<Pick<ServerConfig, 'maxChunkBytes' | 'policy'>>
   backend: StorageBackend
   logger: Logger
   /** In-process hooks; see `FerryHooks`. */
@@ -77,8 +79,10 @@ export function createApp({
       )
     },
   })
+  const policy = createUploadPolicy(config.policy ?? { enabled: false, defaultTier: 'basic', uploadsPerMinute: 0 })
   const tus = createTusServer({
     backend,
+    policy,
     onPartialCompleted: (id) => concatenation.partialCompleted(id),
     finalize,
     hooks,
@@ -113,7 +117,7 @@ export function createApp({
       ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
     })
 
-  const concatRoutes = createConcatenationRoutes({ tus, backend, concatenation, finalize, tusError })
+  const concatRoutes = createConcatenationRoutes({ tus, policy, backend, concatenation, finalize, tusError })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:
   // anyone else gets the same 404 as for an upload that does not exist.
@@ -165,18 +169,38 @@ export function createApp({
   app.post(TUS_PATH, concatRoutes.create)
   app.post(`${TUS_PATH}/`, concatRoutes.create)
   app.patch(`${TUS_PATH}/:id`, async (c) => {
-    const refusal = await concatRoutes.refusePatchToFinal(c.req.param('id'))
+    const id = c.req.param('id')
+    const refusal = await concatRoutes.refusePatchToFinal(id)
     if (refusal) return tusError(refusal, c.req.header('origin'))
-    const checksum = c.req.header('upload-checksum')
-    if (checksum === undefined) return handleTus(c)
+    let request = c.req.raw
     try {
-      const maxChunkBytes = config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
-      return await tus.handleWeb(await verifyChunkChecksum(c.req.raw, checksum, { maxChunkBytes }))
+      if (policy.enabled && c.req.header('upload-offset') === '0') request = await checkFirstBytes(id, request)
+      const checksum = c.req.header('upload-checksum')
+      if (checksum !== undefined) {
+        const maxChunkBytes = config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
+        request = await verifyChunkChecksum(request, checksum, { maxChunkBytes })
+      }
+      return await tus.handleWeb(request)
     } catch (error) {
       if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
       throw error
     }
   })
+
+  /** The first bytes must be what the upload declared; a lie deletes the upload (415). */
+  async function checkFirstBytes(id: string, request: Request): Promise<Request> {
+    const upload = await backend.datastore.getUpload(id).catch(() => undefined)
+    if (!upload || upload.offset !== 0 || upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
+    const peeked = await peekHead(request, Math.min(policy.sniffBytes, upload.size ?? policy.sniffBytes))
+    try {
+      await policy.checkFirstBytes(peeked.head, upload)
+    } catch (error) {
+      await peeked.request.body?.cancel().catch(() => undefined)
+      await backend.datastore.remove(id).catch(() => undefined)
+      throw error
+    }
+    return peeked.request
+  }
   const advertiseChecksums = async (c: { req: { raw: Request } }) => {
     const response = await handleTus(c)
     response.headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','))

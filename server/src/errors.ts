@@ -7,13 +7,17 @@ import { type ErrorBody, type ErrorCode } from '@ferry/protocol'
  */
 export class FerryHttpError extends Error {
   override name = 'FerryHttpError'
+  /** Extra response headers, such as `Retry-After`. */
+  readonly headers: Record<string, string>
+
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(`ferry-server: ${message}`, options)
+    this.headers = options?.headers ?? {}
   }
 
   toBody(): ErrorBody {
@@ -21,7 +25,7 @@ export class FerryHttpError extends Error {
   }
 
   toResponse(headers: Record<string, string> = {}): Response {
-    return Response.json(this.toBody(), { status: this.status, headers })
+    return Response.json(this.toBody(), { status: this.status, headers: { ...headers, ...this.headers } })
   }
 
   /** The shape @tus/server sends back when a hook throws it. */

@@ -15,6 +15,11 @@ export const ERROR_CODES = {
   concatInvalid: 'concat-invalid',
   unauthorized: 'unauthorized',
   invalidQuery: 'invalid-query',
+  rateLimited: 'rate-limited',
+  typeNotAllowed: 'type-not-allowed',
+  tooLarge: 'too-large',
+  contentMismatch: 'content-mismatch',
+  invalidFilename: 'invalid-filename',
   finalUploadPatch: 'final-upload-patch',
 } as const
 

@@ -39,6 +39,7 @@ export interface ServerConfig {
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   auth: AuthConfig
+  policy: { enabled: boolean; defaultTier: 'basic' | 'premium' | 'enterprise'; uploadsPerMinute: number }
   processing: ProcessingConfig
   webhooks: WebhookConfig
 }
@@ -105,11 +106,17 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   }
 
   const auth = loadAuthConfig(read, problems)
+  const policy = {
+    enabled: read.oneOf('FERRY_POLICY', ['off', 'tiers'] as const, 'off') === 'tiers',
+    defaultTier: read.oneOf('FERRY_DEFAULT_TIER', ['basic', 'premium', 'enterprise'] as const, 'basic'),
+    uploadsPerMinute: read.integer('FERRY_RATE_LIMIT', 60, { min: 0 }),
+  }
   const processing = loadProcessingConfig(read, problems)
   const webhooks = loadWebhookConfig(read, problems)
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     auth,
+    policy,
     processing,
     webhooks,
     port,

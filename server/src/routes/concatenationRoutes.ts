@@ -1,7 +1,9 @@
 import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import type { Context } from 'hono'
 import type { Server } from '@tus/server'
-import { OWNER_HEADER, OWNER_METADATA_KEY } from '../auth/ownership.js'
+import { OWNER_HEADER, OWNER_METADATA_KEY, TIER_HEADER } from '../auth/ownership.js'
+import type { Principal } from '../auth/types.js'
+import type { UploadPolicy } from '../tus/createUploadPolicy.js'
 import { principalOf } from '../auth/principalOf.js'
 import { FerryHttpError } from '../errors.js'
 import type { createFinalizer } from '../integrity/createFinalizer.js'
@@ -12,6 +14,7 @@ import { describeFile } from '../tus/describeFile.js'
 
 export interface ConcatenationRouteOptions {
   tus: Server
+  policy: UploadPolicy
   backend: StorageBackend
   concatenation: Concatenation
   finalize: ReturnType<typeof createFinalizer>
@@ -23,14 +26,24 @@ export interface ConcatenationRouteOptions {
  * The routes that give @tus/server the concatenation extension: creation of partial and final
  * uploads, 403 for a PATCH to a final upload, and `Upload-Concat` on HEAD answers.
  */
-export function createConcatenationRoutes({ tus, backend, concatenation, finalize, tusError }: ConcatenationRouteOptions) {
-  const forward = (request: Request, partial: boolean, owner: string) => {
+export function createConcatenationRoutes({
+  tus,
+  policy,
+  backend,
+  concatenation,
+  finalize,
+  tusError,
+}: ConcatenationRouteOptions) {
+  const forward = (request: Request, partial: boolean, principal: Principal) => {
     const headers = new Headers(request.headers)
     headers.delete(PARTIAL_MARKER_HEADER)
     headers.delete('upload-concat')
+    headers.delete(TIER_HEADER)
     if (partial) headers.set(PARTIAL_MARKER_HEADER, 'partial')
-    // Set here, never taken from the client: the creation hook records it as the owner.
-    headers.set(OWNER_HEADER, owner)
+    // Set here, never taken from the client: the creation hook records the owner and applies
+    // the tier's policy.
+    headers.set(OWNER_HEADER, principal.userId)
+    if (principal.tier) headers.set(TIER_HEADER, principal.tier)
     return tus.handleWeb(new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit))
   }
 
@@ -38,9 +51,11 @@ export function createConcatenationRoutes({ tus, backend, concatenation, finaliz
     /** POST: a plain, partial or final upload creation. */
     async create(c: Context): Promise<Response> {
       const header = c.req.header('upload-concat')
-      const owner = principalOf(c).userId
-      if (header === undefined || header.trim() === 'partial') return forward(c.req.raw, header !== undefined, owner)
+      const principal = principalOf(c)
+      const owner = principal.userId
       try {
+        policy.checkRate(owner)
+        if (header === undefined || header.trim() === 'partial') return await forward(c.req.raw, header !== undefined, principal)
         if (c.req.header('tus-resumable') !== '1.0.0') {
           throw new FerryHttpError(412, ERROR_CODES.concatInvalid, 'Tus-Resumable 1.0.0 is required')
         }

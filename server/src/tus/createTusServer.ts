@@ -2,7 +2,7 @@ import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import { Server } from '@tus/server'
 import { EVENTS, type Upload } from '@tus/utils'
 import type { Logger } from 'pino'
-import { OWNER_HEADER, OWNER_METADATA_KEY } from '../auth/ownership.js'
+import { OWNER_HEADER, OWNER_METADATA_KEY, TIER_HEADER } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
 import { runPostHook } from '../hooks/runHooks.js'
 import { type FerryHooks, HookRejection } from '../hooks/types.js'
@@ -10,6 +10,7 @@ import { uploadInfo } from '../hooks/uploadInfo.js'
 import type { createFinalizer } from '../integrity/createFinalizer.js'
 import type { StorageBackend } from '../storage/types.js'
 import { CONCAT_METADATA_KEY } from './concatenation.js'
+import type { UploadPolicy } from './createUploadPolicy.js'
 import { describeFile } from './describeFile.js'
 
 export const TUS_PATH = '/files'
@@ -18,6 +19,7 @@ export const PARTIAL_MARKER_HEADER = 'x-ferry-concat'
 
 export interface TusServerOptions {
   backend: StorageBackend
+  policy: UploadPolicy
   /** Told when a partial upload completes, so finals waiting for it can be assembled. */
   onPartialCompleted: (id: string) => Promise<void>
   finalize: ReturnType<typeof createFinalizer>
@@ -61,7 +63,14 @@ export function createTusServer(options: TusServerOptions): Server {
       // partial upload (`Upload-Concat: partial`, which @tus/server itself refuses).
       const owner = request.headers.get(OWNER_HEADER)
       if (!owner) throw new Error('ferry-server: an upload creation reached tus without its owner')
-      const { [OWNER_METADATA_KEY]: _claimed, [CONCAT_METADATA_KEY]: _concat, ...metadata } = upload.metadata ?? {}
+      let allowed: Record<string, string | null>
+      try {
+        allowed = options.policy.metadataAtCreation(upload, request.headers.get(TIER_HEADER))
+      } catch (error) {
+        if (error instanceof FerryHttpError) throw error.toTusError()
+        throw error
+      }
+      const { [OWNER_METADATA_KEY]: _claimed, [CONCAT_METADATA_KEY]: _concat, ...metadata } = allowed
       const partial = request.headers.get(PARTIAL_MARKER_HEADER) === 'partial'
       return {
         metadata: { ...metadata, [OWNER_METADATA_KEY]: owner, ...(partial ? { [CONCAT_METADATA_KEY]: 'partial' } : {}) },

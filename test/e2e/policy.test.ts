@@ -1,0 +1,148 @@
+import { SignJWT } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { noisyJpeg } from '../helpers/processing.js'
+import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
+import { prepareStore, STORE_KINDS } from '../helpers/stores.js'
+import { encodeMetadata, reprDigest, TUS } from '../helpers/tus.js'
+
+const SECRET = 'a-shared-secret-of-at-least-32-characters!'
+const MIB = 1024 * 1024
+
+const token = (sub: string, tier?: string) =>
+  new SignJWT(tier ? { tier } : {}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET))
+
+/** The first bytes of an MP4 (an `ftyp` box), a ZIP and a Windows executable. */
+const MP4_HEAD = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(4), Buffer.from('isomiso2'), Buffer.alloc(1000)])
+const ZIP_HEAD = Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(1000)])
+const EXE_HEAD = Buffer.concat([Buffer.from('MZ\x90\x00', 'latin1'), Buffer.alloc(1000)])
+
+describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
+  let server: ServerProcess
+  const auth: Record<string, string> = {}
+  beforeAll(async () => {
+    server = await startServerProcess({
+      ...(await prepareStore(kind)).env,
+      FERRY_AUTH: 'jwt',
+      FERRY_JWT_SECRET: SECRET,
+      FERRY_POLICY: 'tiers',
+      FERRY_RATE_LIMIT: '100',
+      FERRY_PROCESSING: 'false',
+    })
+    for (const tier of ['basic', 'premium', 'enterprise']) auth[tier] = `Bearer ${await token(`user-${tier}`, tier)}`
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  const create = (authorization: string, size: number, metadata: Record<string, string>) =>
+    fetch(`${server.url}/files/`, {
+      method: 'POST',
+      headers: { ...TUS, Authorization: authorization, 'Upload-Length': String(size), 'Upload-Metadata': encodeMetadata(metadata) },
+    })
+
+  async function upload(authorization: string, bytes: Buffer, metadata: Record<string, string>) {
+    const created = await create(authorization, bytes.length, metadata)
+    if (created.status !== 201) return { created: created.status, body: await created.json() }
+    const url = new URL(created.headers.get('location') ?? '', server.url).href
+    const patched = await fetch(url, {
+      method: 'PATCH',
+      headers: { ...TUS, Authorization: authorization, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', ...reprDigest(bytes) },
+      body: bytes,
+    })
+    return { created: 201, patched: patched.status, body: patched.status >= 400 ? await patched.json() : undefined, url }
+  }
+
+  it.each([
+    ['basic', 'photo.jpg', 'image/jpeg', 'jpeg', 201],
+    ['basic', 'clip.mp4', 'video/mp4', 'mp4', 415],
+    ['basic', 'bundle.zip', 'application/zip', 'zip', 415],
+    ['premium', 'clip.mp4', 'video/mp4', 'mp4', 201],
+    ['premium', 'bundle.zip', 'application/zip', 'zip', 415],
+    ['enterprise', 'bundle.zip', 'application/zip', 'zip', 201],
+    ['enterprise', 'photo.jpg', 'image/jpeg', 'jpeg', 201],
+  ])('%s tier: %s (%s, %s bytes) is answered %i at creation', async (tier, filename, filetype, content, status) => {
+    const bytes = content === 'jpeg' ? await noisyJpeg(64, 64) : content === 'mp4' ? MP4_HEAD : ZIP_HEAD
+    const result = await upload(auth[tier] ?? '', bytes, { filename, filetype })
+    expect(result.created).toBe(status)
+    if (status === 201) expect(result.patched).toBe(200)
+    else expect(result.body.error.code).toBe('type-not-allowed')
+  })
+
+  it('refuses an upload over the tier’s size with 413', async () => {
+    const response = await create(auth.basic ?? '', 11 * MIB, { filename: 'big.jpg', filetype: 'image/jpeg' })
+    expect(response.status).toBe(413)
+    expect((await response.json()).error.code).toBe('too-large')
+  })
+
+  it('deletes an upload whose first bytes are not what it declared (415)', async () => {
+    const result = await upload(auth.basic ?? '', EXE_HEAD, { filename: 'photo.jpg', filetype: 'image/jpeg' })
+    expect(result.created).toBe(201)
+    expect(result.patched).toBe(415)
+    expect(result.body.error.code).toBe('content-mismatch')
+    const head = await fetch(result.url ?? '', { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })
+    expect(head.status).toBe(404)
+  })
+
+  it('refuses a declared type that the file name contradicts', async () => {
+    const response = await create(auth.basic ?? '', 1000, { filename: 'report.pdf', filetype: 'image/jpeg' })
+    expect(response.status).toBe(415)
+  })
+
+  it('refuses bytes beyond the declared Upload-Length (413) and stores nothing of them', async () => {
+    const jpeg = await noisyJpeg(64, 64)
+    const created = await create(auth.basic ?? '', jpeg.length - 10, { filename: 'short.jpg', filetype: 'image/jpeg' })
+    const url = new URL(created.headers.get('location') ?? '', server.url).href
+    const patched = await fetch(url, {
+      method: 'PATCH',
+      headers: { ...TUS, Authorization: auth.basic ?? '', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' },
+      body: jpeg,
+    })
+    expect(patched.status).toBe(413)
+    const head = await fetch(url, { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })
+    expect(head.headers.get('upload-offset')).toBe('0')
+  })
+
+  it('sanitises file names: no path, no control characters', async () => {
+    const created = await create(auth.basic ?? '', 1000, { filename: '../../etc/\u202Egpj.exe\u0000photo.jpg', filetype: 'image/jpeg' })
+    expect(created.status).toBe(201)
+    const url = new URL(created.headers.get('location') ?? '', server.url).href
+    const head = await fetch(url, { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })
+    const pairs = (head.headers.get('upload-metadata') ?? '').split(',').map((pair) => pair.split(' '))
+    const name = Buffer.from(pairs.find(([key]) => key === 'filename')?.[1] ?? '', 'base64').toString()
+    expect(name).not.toMatch(/[/\\\u0000\u202E]/)
+    expect(name.endsWith('photo.jpg')).toBe(true)
+  })
+})
+
+describe('the rate limit', () => {
+  it('answers 429 with Retry-After once a user has created too many uploads', async () => {
+    const server = await startServerProcess({
+      ...(await prepareStore('disk')).env,
+      FERRY_AUTH: 'jwt',
+      FERRY_JWT_SECRET: SECRET,
+      FERRY_POLICY: 'tiers',
+      FERRY_RATE_LIMIT: '3',
+    })
+    try {
+      const authorization = `Bearer ${await token('hasty', 'basic')}`
+      const statuses: number[] = []
+      let last: Response | undefined
+      for (let attempt = 0; attempt < 4; attempt++) {
+        last = await fetch(`${server.url}/files/`, {
+          method: 'POST',
+          headers: { ...TUS, Authorization: authorization, 'Upload-Length': '10', 'Upload-Metadata': encodeMetadata({ filename: 'a.jpg', filetype: 'image/jpeg' }) },
+        })
+        statuses.push(last.status)
+      }
+      expect(statuses).toEqual([201, 201, 201, 429])
+      expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0)
+      const other = await fetch(`${server.url}/files/`, {
+        method: 'POST',
+        headers: { ...TUS, Authorization: `Bearer ${await token('patient', 'basic')}`, 'Upload-Length': '10', 'Upload-Metadata': encodeMetadata({ filename: 'a.jpg', filetype: 'image/jpeg' }) },
+      })
+      expect(other.status).toBe(201)
+    } finally {
+      await server.stop()
+    }
+  })
+})
