@@ -181,9 +181,15 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     const stored = await page.evaluate(async () => {
       const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }
       const storage = await Ferry.createUrlStorage()
-      return { indexedDb: storage instanceof Ferry.IndexedDbUrlStorage, uploads: (await storage.findAllUploads()).length }
+      const file = (document.getElementById('picker') as HTMLInputElement).files?.[0]
+      return {
+        indexedDb: storage instanceof Ferry.IndexedDbUrlStorage,
+        uploads: (await Ferry.findPreviousUploads()).length,
+        // After a reload the input is empty: nothing to match by fingerprint.
+        ofNoFile: file === undefined,
+      }
     })
-    expect(stored).toEqual({ indexedDb: true, uploads: 1 })
+    expect(stored).toEqual({ indexedDb: true, uploads: 1, ofNoFile: true })
 
     await page.setInputFiles('#picker', file.path)
     await startUpload(page, { chunkSize: 2 * MIB, ...fastRetry })
@@ -192,6 +198,30 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     const resumed = proxy.requests.filter((request) => request.method === 'PATCH').slice(patchesBefore)
     expect(resumed[0]?.offset).toBeGreaterThanOrEqual(6 * MIB)
     expect(proxy.requests.filter((request) => request.method === 'POST')).toHaveLength(1)
+    await expectStored(outcome, file)
+  })
+
+  it('continues hashing after a reload from the state saved in IndexedDB', async () => {
+    const file = await generateFile(256 * MIB, 'hash-resume.bin')
+    const hashing = { workerHasher: { sliceSize: MIB, checkpointBytes: 8 * MIB } }
+    proxy.throttle(4 * MIB)
+    await page.setInputFiles('#picker', file.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...hashing, ...fastRetry })
+    await page.waitForFunction(() => {
+      const record = (window as unknown as { __ferry: { events: { type: string; payload: { bytesHashed?: number } }[] } }).__ferry
+      return record.events.some((event) => event.type === 'hash-progress' && (event.payload.bytesHashed ?? 0) >= 48 * 1024 * 1024)
+    }, undefined, { polling: 20, timeout: 60_000 })
+    await page.reload()
+    proxy.throttle(0)
+    await page.setInputFiles('#picker', file.path)
+    await startUpload(page, { chunkSize: 8 * MIB, ...hashing, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    const hashed = outcome.events.filter((event) => event.type === 'hash-progress')
+    const first = (hashed[0]?.payload as { bytesHashed: number }).bytesHashed
+    // Started from a checkpoint (a multiple of 8 MiB, at least one), not from the first byte.
+    expect(first).toBeGreaterThan(8 * MIB)
+    expect(first).toBeLessThan(file.size)
     await expectStored(outcome, file)
   })
 

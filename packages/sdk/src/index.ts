@@ -22,6 +22,7 @@ export {
 } from './retry/classifyFailure.js'
 export { parseRetryAfter } from './retry/parseRetryAfter.js'
 export { createUrlStorage } from './storage/createUrlStorage.js'
+export { findPreviousUploads, type FindPreviousUploadsOptions } from './storage/findPreviousUploads.js'
 export { fingerprint, type FingerprintOptions } from './storage/fingerprint.js'
 export { IndexedDbUrlStorage, type IndexedDbUrlStorageOptions } from './storage/IndexedDbUrlStorage.js'
 export { MemoryUrlStorage } from './storage/MemoryUrlStorage.js'
