@@ -14,6 +14,8 @@ import { ownerOf } from './auth/ownership.js'
 import { principalOf } from './auth/principalOf.js'
 import type { Authenticate } from './auth/types.js'
 import { createFileRemover } from './files/createFileRemover.js'
+import type { Metrics } from './metrics/createMetrics.js'
+import { metricsMiddleware } from './metrics/metricsMiddleware.js'
 import { runPostHook } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
@@ -45,6 +47,8 @@ export interface AppOptions {
   hooks?: FerryHooks
   /** Post-processing of accepted files; none when left out. */
   processing?: Processing
+  /** Prometheus metrics, served at `/metrics`; none when left out. */
+  metrics?: Metrics
   /**
    * Who a request comes from; every upload belongs to its creator and is invisible to others.
    * @default everyone is the same anonymous user (the demo)
@@ -68,8 +72,16 @@ export function createApp({
   processing,
   demo,
   authenticate = authenticateAnonymously,
+  metrics,
 }: AppOptions): Hono {
-  const finalize = createFinalizer({ backend, requireDigest: config.requireDigest, logger, hooks, processing })
+  const finalize = createFinalizer({
+    backend,
+    requireDigest: config.requireDigest,
+    logger,
+    hooks,
+    processing,
+    onAccepted: (record) => metrics?.uploadsCompleted.inc({ state: record.state }),
+  })
   const concatenation = createConcatenation({
     backend,
     logger,
@@ -105,6 +117,12 @@ export function createApp({
   })
 
   app.get('/healthz', (c) => c.json({ status: 'ok', store: backend.kind }))
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),
+    )
+    for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, metricsMiddleware(metrics))
+  }
   if (processing && hooks['post-process']) reportSettledProcessing(processing, hooks, logger)
 
   // Own routes come before the catch-all tus routes. Hono routes HEAD to GET handlers, so this

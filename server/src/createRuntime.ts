@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
+import type { Metrics } from './metrics/createMetrics.js'
 import { createJobRunner } from './processing/createJobRunner.js'
 import { createProcessing, type Processing } from './processing/createProcessing.js'
 import { createQueue } from './processing/queue/index.js'
@@ -19,14 +20,18 @@ export interface RuntimeOptions {
   logger: Logger
   /** Run processing jobs in this process (the embedded queue, or `ferry-worker`). */
   consume: boolean
+  /** Counts failed S3 requests when given. */
+  metrics?: Metrics
 }
 
 /**
  * What both processes (`ferry-server` and `ferry-worker`) build from one configuration: the
  * store, the job queue and the processing that runs on it.
  */
-export async function createRuntime({ config, logger, consume }: RuntimeOptions): Promise<Runtime> {
-  const backend = createBackend(config.store, config.uploadExpiryMs)
+export async function createRuntime({ config, logger, consume, metrics }: RuntimeOptions): Promise<Runtime> {
+  const backend = createBackend(config.store, config.uploadExpiryMs, (operation) =>
+    metrics?.s3Errors.inc({ operation }),
+  )
   await backend.prepare()
   const { policy, queue: queueConfig, queueOptions } = config.processing
   const queue = createQueue(queueConfig, {

@@ -4,6 +4,7 @@ import { createAuthenticate } from './auth/createAuthenticate.js'
 import { loadConfigOrExit } from './config/loadConfigOrExit.js'
 import { createRuntime } from './createRuntime.js'
 import { findDemoFiles } from './demoFiles.js'
+import { createMetrics } from './metrics/createMetrics.js'
 import { scheduleCleanup } from './maintenance/scheduleCleanup.js'
 import { createLogger } from './logger.js'
 import { createWebhookDispatcher, createWebhookHooks } from './webhooks/index.js'
@@ -14,7 +15,13 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit()
   const logger = createLogger(config.logLevel)
   // The embedded queue runs jobs here; with BullMQ, `ferry-worker` processes run them.
-  const runtime = await createRuntime({ config, logger, consume: config.processing.queue.kind === 'embedded' })
+  const metrics = createMetrics()
+  const runtime = await createRuntime({
+    config,
+    logger,
+    consume: config.processing.queue.kind === 'embedded',
+    metrics,
+  })
   const { backend, processing } = runtime
 
   const webhooks =
@@ -26,7 +33,7 @@ async function main(): Promise<void> {
 
   const demo = findDemoFiles()
   const authenticate = createAuthenticate(config.auth)
-  const app = createApp({ config, backend, logger, hooks, processing, demo, authenticate })
+  const app = createApp({ config, backend, logger, hooks, processing, demo, authenticate, metrics })
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { port: info.port, host: config.host, store: config.store.kind, queue: config.processing.queue.kind },

@@ -18,6 +18,8 @@ export interface FinalizerOptions {
   hooks: FerryHooks
   /** Post-processing of accepted files; none when `undefined`. */
   processing?: Processing
+  /** Told once per newly accepted file (for metrics). */
+  onAccepted?: (record: FileRecord) => void
 }
 
 export interface Finalized {
@@ -34,7 +36,7 @@ export interface Finalized {
  * already complete) delivers its digest. A record that already holds the same digest is returned
  * without hashing the bytes again, and processing is never queued twice.
  */
-export function createFinalizer({ backend, requireDigest, logger, hooks, processing }: FinalizerOptions) {
+export function createFinalizer({ backend, requireDigest, logger, hooks, processing, onAccepted }: FinalizerOptions) {
   const owners = createOwnerIndex(backend.documents)
   const accept = async (record: FileRecord): Promise<Finalized> => {
     await owners.add(record)
@@ -96,6 +98,7 @@ export function createFinalizer({ backend, requireDigest, logger, hooks, process
     }
 
     const finalized = await accept(await save(record))
+    onAccepted?.(finalized.record)
     const { finishedAt: _finishedAt, owner: _owner, ...file } = finalized.record
     await runPostHook(hooks, 'post-finish', { file: { ...file, processing: finalized.processing } }, logger)
     return finalized

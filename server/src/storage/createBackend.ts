@@ -4,10 +4,14 @@ import { createS3Backend } from './s3Backend.js'
 import type { StorageBackend } from './types.js'
 
 /** Builds the storage backend that a validated configuration names. */
-export function createBackend(store: StoreConfig, expirationMs = 0): StorageBackend {
+export function createBackend(
+  store: StoreConfig,
+  expirationMs = 0,
+  onS3Error?: (operation: string) => void,
+): StorageBackend {
   if (store.kind === 's3') {
     const { kind: _kind, ...options } = store
-    return createS3Backend({ ...options, expirationMs })
+    return createS3Backend({ ...options, expirationMs, ...(onS3Error ? { onRequestError: onS3Error } : {}) })
   }
   return createDiskBackend({ directory: store.directory, expirationMs })
 }

@@ -6,6 +6,7 @@ import { FerryS3Store } from './FerryS3Store.js'
 import {
   compatibleChecksumConfig,
   isS3NotFound,
+  reportErrors,
   useContentMd5ForDeleteObjects,
 } from './s3Compatibility.js'
 import { createRecordStore } from './recordStore.js'
@@ -14,6 +15,8 @@ import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './ty
 export type S3BackendOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'> & {
   /** Unfinished uploads older than this are gone (410) and aborted by `deleteExpired()`; 0 never. */
   expirationMs?: number
+  /** Told of every failed S3 request, by operation (for metrics). */
+  onRequestError?: (operation: string) => void
 }
 
 /** Documents live under their own prefix; tus upload ids never contain `/`, so keys cannot clash. */
@@ -42,9 +45,12 @@ export function createS3Backend(options: S3BackendOptions): StorageBackend {
     s3ClientConfig: { bucket: options.bucket, ...clientConfig },
   })
   // The store builds its own client from the config; give it the same compatibility fix.
-  useContentMd5ForDeleteObjects((datastore as unknown as { client: S3 }).client)
+  const storeClient = (datastore as unknown as { client: S3 }).client
   const client = new S3(clientConfig)
-  useContentMd5ForDeleteObjects(client)
+  for (const each of [storeClient, client]) {
+    useContentMd5ForDeleteObjects(each)
+    if (options.onRequestError) reportErrors(each, options.onRequestError)
+  }
   const bucket = options.bucket
   const documents = createS3DocumentStore(client, bucket)
 

@@ -53,3 +53,18 @@ export function isS3NotFound(error: unknown): boolean {
     candidate?.$metadata?.httpStatusCode === 404
   )
 }
+
+/** Calls `onError` with the operation's name whenever a request of `client` fails. */
+export function reportErrors(client: S3Client, onError: (operation: string) => void): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args)
+      } catch (error) {
+        onError(context.commandName ?? 'unknown')
+        throw error
+      }
+    },
+    { step: 'initialize', name: 'ferryReportErrors' },
+  )
+}
