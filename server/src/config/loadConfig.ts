@@ -1,12 +1,13 @@
 import path from 'node:path'
 import { type AuthConfig, loadAuthConfig } from './authConfig.js'
+import { parseEncryptionKey } from '../storage/encryption/index.js'
 import { createReaders, type Environment } from './environmentReaders.js'
 import { loadProcessingConfig, type ProcessingConfig } from './processingConfig.js'
 import { loadWebhookConfig, type WebhookConfig } from './webhookConfig.js'
 
 /** Where uploads are kept: local disk (the default, nothing to install) or an S3-compatible bucket. */
 export type StoreConfig =
-  | { kind: 'disk'; directory: string }
+  | { kind: 'disk'; directory: string; encryptionKey?: Buffer }
   | {
       kind: 's3'
       bucket: string
@@ -102,7 +103,15 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
       partSize: read.integer('FERRY_S3_PART_SIZE', 8 * MIB, { min: 5 * MIB }),
     }
   } else {
-    store = { kind: 'disk', directory: path.resolve(cwd, read.string('FERRY_DATA_DIR', './data')) }
+    const encryptionKey = readEncryptionKey(read.optional('FERRY_ENCRYPTION_KEY'), problems)
+    store = {
+      kind: 'disk',
+      directory: path.resolve(cwd, read.string('FERRY_DATA_DIR', './data')),
+      ...(encryptionKey ? { encryptionKey } : {}),
+    }
+  }
+  if (storeKind === 's3' && read.optional('FERRY_ENCRYPTION_KEY') !== undefined) {
+    problems.push('FERRY_ENCRYPTION_KEY applies to the disk store; on S3 use the bucket\'s server-side encryption')
   }
 
   const auth = loadAuthConfig(read, problems)
@@ -130,6 +139,16 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     requireDigest,
     trustProxy,
     logLevel,
+  }
+}
+
+function readEncryptionKey(value: string | undefined, problems: string[]): Buffer | undefined {
+  if (value === undefined) return undefined
+  try {
+    return parseEncryptionKey(value)
+  } catch (error) {
+    problems.push(`FERRY_ENCRYPTION_KEY: ${(error as Error).message.replace(/^ferry-server: /, '')}`)
+    return undefined
   }
 }
 

@@ -1,5 +1,6 @@
 import { FileStore } from '@tus/file-store'
 import type { Upload } from '@tus/utils'
+import { EncryptedFileStore } from './encryption/index.js'
 import { forgetCreationDateOnceComplete } from './expiration.js'
 
 /**
@@ -26,5 +27,12 @@ export class FerryFileStore extends FileStore {
       }
     }
     return deleted
+  }
+}
+
+/** The encrypted disk store, with the same rule: a complete upload never expires. */
+export class FerryEncryptedFileStore extends EncryptedFileStore {
+  override async getUpload(id: string): Promise<Upload> {
+    return forgetCreationDateOnceComplete(await super.getUpload(id))
   }
 }

@@ -13,5 +13,9 @@ export function createBackend(
     const { kind: _kind, ...options } = store
     return createS3Backend({ ...options, expirationMs, ...(onS3Error ? { onRequestError: onS3Error } : {}) })
   }
-  return createDiskBackend({ directory: store.directory, expirationMs })
+  return createDiskBackend({
+    directory: store.directory,
+    expirationMs,
+    ...(store.encryptionKey ? { encryptionKey: store.encryptionKey } : {}),
+  })
 }

@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { ERRORS } from '@tus/utils'
-import { FerryFileStore } from './FerryFileStore.js'
+import { createEncryptedObjectStore } from './encryption/index.js'
+import { FerryEncryptedFileStore, FerryFileStore } from './FerryFileStore.js'
 import { createRecordStore } from './recordStore.js'
 import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './types.js'
 
@@ -12,6 +13,8 @@ export interface DiskBackendOptions {
   directory: string
   /** Unfinished uploads older than this are gone (410) and removed by `deleteExpired()`; 0 never. */
   expirationMs?: number
+  /** A 32-byte key: uploads and derived files are stored encrypted (AES-256-GCM, see encryption/). */
+  encryptionKey?: Buffer
 }
 
 /**
@@ -19,19 +22,26 @@ export interface DiskBackendOptions {
  * files and documents stay out of `uploads/` because FileStore treats every `<id>.json` there as
  * an upload's info file and pairs files by name when it cleans up.
  */
-export function createDiskBackend({ directory, expirationMs = 0 }: DiskBackendOptions): StorageBackend {
+export function createDiskBackend({ directory, expirationMs = 0, encryptionKey }: DiskBackendOptions): StorageBackend {
   const root = path.resolve(directory)
-  const datastore = new FerryFileStore({
-    directory: path.join(root, 'uploads'),
-    expirationPeriodInMilliseconds: expirationMs,
-  })
+  const storeOptions = { directory: path.join(root, 'uploads'), expirationPeriodInMilliseconds: expirationMs }
+  const plainObjects = createDiskObjectStore(root)
+  let datastore: FerryFileStore | FerryEncryptedFileStore
+  let objects = plainObjects
+  if (encryptionKey) {
+    const encrypted = new FerryEncryptedFileStore({ ...storeOptions, key: encryptionKey })
+    datastore = encrypted
+    objects = createEncryptedObjectStore({ uploads: encrypted, objects: plainObjects, key: encryptionKey })
+  } else {
+    datastore = new FerryFileStore(storeOptions)
+  }
   const documents = createDiskDocumentStore(root)
   return {
     kind: 'disk',
     datastore,
     documents,
     records: createRecordStore(documents),
-    objects: createDiskObjectStore(root),
+    objects,
     keyOf: (id) => `uploads/${id}`,
     derivedKeyOf: (id, suffix, extension) => `derived/${id}${suffix}${extension}`,
     async prepare() {
