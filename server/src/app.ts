@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { ERROR_CODES } from '@ferry/protocol'
+import type { Upload } from '@tus/utils'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
@@ -152,6 +153,8 @@ export function createApp({
       const error = new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
       return error.toResponse(errorHeaders(c.req.header('origin')))
     }
+    // Routes reuse it instead of reading the upload's info again on the PATCH path.
+    c.set('upload' as never, upload as never)
     await next()
   }
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)
@@ -188,11 +191,14 @@ export function createApp({
   app.post(`${TUS_PATH}/`, concatRoutes.create)
   app.patch(`${TUS_PATH}/:id`, async (c) => {
     const id = c.req.param('id')
-    const refusal = await concatRoutes.refusePatchToFinal(id)
+    const upload = c.get('upload' as never) as Upload | undefined
+    const refusal = concatRoutes.refusePatchToFinal(id, upload)
     if (refusal) return tusError(refusal, c.req.header('origin'))
     let request = c.req.raw
     try {
-      if (policy.enabled && c.req.header('upload-offset') === '0') request = await checkFirstBytes(id, request)
+      if (policy.enabled && upload && c.req.header('upload-offset') === '0') {
+        request = await checkFirstBytes(id, upload, request)
+      }
       const checksum = c.req.header('upload-checksum')
       if (checksum !== undefined) {
         const maxChunkBytes = config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
@@ -206,9 +212,8 @@ export function createApp({
   })
 
   /** The first bytes must be what the upload declared; a lie deletes the upload (415). */
-  async function checkFirstBytes(id: string, request: Request): Promise<Request> {
-    const upload = await backend.datastore.getUpload(id).catch(() => undefined)
-    if (!upload || upload.offset !== 0 || upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
+  async function checkFirstBytes(id: string, upload: Upload, request: Request): Promise<Request> {
+    if (upload.offset !== 0 || upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
     const peeked = await peekHead(request, Math.min(policy.sniffBytes, upload.size ?? policy.sniffBytes))
     try {
       await policy.checkFirstBytes(peeked.head, upload)

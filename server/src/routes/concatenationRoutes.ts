@@ -1,6 +1,7 @@
 import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import type { Context } from 'hono'
 import type { Server } from '@tus/server'
+import type { Upload } from '@tus/utils'
 import { OWNER_HEADER, OWNER_METADATA_KEY, TIER_HEADER } from '../auth/ownership.js'
 import type { Principal } from '../auth/types.js'
 import type { UploadPolicy } from '../tus/createUploadPolicy.js'
@@ -79,8 +80,8 @@ export function createConcatenationRoutes({
       }
     },
     /** The spec forbids PATCH to a final upload: its bytes come from the partials. */
-    async refusePatchToFinal(id: string): Promise<FerryHttpError | undefined> {
-      const upload = await backend.datastore.getUpload(id).catch(() => undefined)
+    /** `upload` is the one the ownership check already read for this request. */
+    refusePatchToFinal(id: string, upload: Upload | undefined): FerryHttpError | undefined {
       if (!upload?.metadata?.[CONCAT_METADATA_KEY]?.startsWith('final;')) return undefined
       return new FerryHttpError(403, ERROR_CODES.finalUploadPatch, `upload ${id} is a final upload; PATCH its partial uploads instead`)
     },
