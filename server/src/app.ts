@@ -157,6 +157,15 @@ export function createApp({
     c.set('upload' as never, upload as never)
     await next()
   }
+  // The spec's 412 names the versions this server speaks; @tus/server answers a wrong one 400.
+  const requireTusVersion: MiddlewareHandler = async (c, next) => {
+    const method = c.req.method
+    if (method === 'OPTIONS' || method === 'GET' || c.req.header('tus-resumable') === '1.0.0') return next()
+    if (method === 'HEAD' && c.req.header('tus-resumable') === undefined) return next()
+    const error = new FerryHttpError(412, ERROR_CODES.unsupportedVersion, 'this server speaks tus 1.0.0 (Tus-Resumable: 1.0.0)')
+    return error.toResponse({ ...errorHeaders(c.req.header('origin')), 'Tus-Version': '1.0.0' })
+  }
+  for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion)
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)
   for (const path of [`${TUS_PATH}/:id`, '/api/files/:id', '/api/files/:id/*']) app.use(path, ownership)
 
@@ -191,6 +200,11 @@ export function createApp({
   app.post(`${TUS_PATH}/`, concatRoutes.create)
   app.patch(`${TUS_PATH}/:id`, async (c) => {
     const id = c.req.param('id')
+    // The spec's answer to a PATCH of another media type is 415; @tus/server answers 400.
+    if (c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() !== 'application/offset+octet-stream') {
+      const error = new FerryHttpError(415, ERROR_CODES.unsupportedMediaType, 'PATCH requests must have Content-Type: application/offset+octet-stream')
+      return tusError(error, c.req.header('origin'))
+    }
     const upload = c.get('upload' as never) as Upload | undefined
     const refusal = concatRoutes.refusePatchToFinal(id, upload)
     if (refusal) return tusError(refusal, c.req.header('origin'))

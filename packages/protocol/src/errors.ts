@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   concatInvalid: 'concat-invalid',
   unauthorized: 'unauthorized',
   invalidQuery: 'invalid-query',
+  unsupportedMediaType: 'unsupported-media-type',
+  unsupportedVersion: 'unsupported-version',
   rateLimited: 'rate-limited',
   typeNotAllowed: 'type-not-allowed',
   tooLarge: 'too-large',

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
+import { prepareStore, STORE_KINDS, type StoreUnderTest } from '../helpers/stores.js'
+import { createUpload, headOffset, TUS } from '../helpers/tus.js'
+
+describe.each(STORE_KINDS)('tus 1.0.0 status codes and headers on the %s store', (kind) => {
+  let server: ServerProcess
+  let store: StoreUnderTest
+  let endpoint: string
+  beforeAll(async () => {
+    store = await prepareStore(kind)
+    server = await startServerProcess({ ...store.env, FERRY_PROCESSING: 'false', FERRY_MAX_SIZE: String(1024 * 1024) })
+    endpoint = `${server.url}/files/`
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  const post = (headers: Record<string, string>) => fetch(endpoint, { method: 'POST', headers })
+
+  it('OPTIONS advertises the version, extensions, checksum algorithms and maximum size', async () => {
+    const response = await fetch(endpoint, { method: 'OPTIONS' })
+    expect(response.status).toBe(204)
+    expect(response.headers.get('tus-version')).toBe('1.0.0')
+    expect(response.headers.get('tus-max-size')).toBe(String(1024 * 1024))
+    const extensions = response.headers.get('tus-extension')?.split(',') ?? []
+    for (const extension of ['creation', 'creation-with-upload', 'creation-defer-length', 'termination', 'expiration', 'checksum', 'concatenation']) {
+      expect(extensions, extension).toContain(extension)
+    }
+    expect(response.headers.get('tus-checksum-algorithm')).toBe('sha1,md5,sha256')
+  })
+
+  it('answers a missing or unsupported Tus-Resumable with 412 and Tus-Version', async () => {
+    expect((await post({ 'Upload-Length': '10' })).status).toBe(412)
+    const old = await post({ 'Tus-Resumable': '0.2.2', 'Upload-Length': '10' })
+    expect(old.status).toBe(412)
+    expect(old.headers.get('tus-version')).toBe('1.0.0')
+  })
+
+  it.each([
+    ['negative', '-1'],
+    ['non-numeric', 'ten'],
+    ['fractional', '1.5'],
+    ['huge', '99999999999999999999'],
+  ])('refuses a %s Upload-Length with 400 and creates nothing', async (_label, length) => {
+    const before = await store.listAll()
+    const response = await post({ ...TUS, 'Upload-Length': length })
+    expect(response.status).toBe(400)
+    expect(await store.listAll()).toEqual(before)
+  })
+
+  it('refuses an upload over Tus-Max-Size with 413', async () => {
+    expect((await post({ ...TUS, 'Upload-Length': String(1024 * 1024 + 1) })).status).toBe(413)
+  })
+
+  it('refuses broken base64 in Upload-Metadata with 400', async () => {
+    expect((await post({ ...TUS, 'Upload-Length': '10', 'Upload-Metadata': 'filename ***' })).status).toBe(400)
+  })
+
+  it('creates with a deferred length and accepts it later', async () => {
+    const created = await post({ ...TUS, 'Upload-Defer-Length': '1' })
+    expect(created.status).toBe(201)
+    const url = new URL(created.headers.get('location') ?? '', endpoint).href
+    const head = await fetch(url, { method: 'HEAD', headers: TUS })
+    expect(head.headers.get('upload-defer-length')).toBe('1')
+    const patched = await fetch(url, {
+      method: 'PATCH',
+      headers: { ...TUS, 'Upload-Offset': '0', 'Upload-Length': '5', 'Content-Type': 'application/offset+octet-stream' },
+      body: Buffer.from('hello'),
+    })
+    expect(patched.status).toBe(200)
+  })
+
+  describe('PATCH', () => {
+    const patchWith = (url: string, headers: Record<string, string>, body: Uint8Array = randomBytes(10)) =>
+      fetch(url, { method: 'PATCH', headers: { ...TUS, 'Content-Type': 'application/offset+octet-stream', ...headers }, body })
+
+    it('answers a wrong Content-Type with 415', async () => {
+      const url = await createUpload(endpoint, 10)
+      expect((await patchWith(url, { 'Upload-Offset': '0', 'Content-Type': 'application/json' })).status).toBe(415)
+      expect(await headOffset(url)).toBe(0)
+    })
+
+    it('answers an offset that is not the upload’s with 409', async () => {
+      const url = await createUpload(endpoint, 20)
+      expect((await patchWith(url, { 'Upload-Offset': '5' })).status).toBe(409)
+      expect(await headOffset(url)).toBe(0)
+    })
+
+    it.each([['negative', '-1'], ['non-numeric', 'zero']])('answers a %s Upload-Offset with 400', async (_label, offset) => {
+      const url = await createUpload(endpoint, 10)
+      expect((await patchWith(url, { 'Upload-Offset': offset })).status).toBe(400)
+      expect(await headOffset(url)).toBe(0)
+    })
+
+    it('answers a missing Upload-Offset with a 4xx and stores nothing', async () => {
+      const url = await createUpload(endpoint, 10)
+      const response = await patchWith(url, {})
+      expect(response.status).toBeGreaterThanOrEqual(400)
+      expect(response.status).toBeLessThan(500)
+      expect(await headOffset(url)).toBe(0)
+    })
+
+    it('answers more bytes than the declared length with 413', async () => {
+      const url = await createUpload(endpoint, 10)
+      expect((await patchWith(url, { 'Upload-Offset': '0' }, randomBytes(11))).status).toBe(413)
+      expect(await headOffset(url)).toBe(0)
+    })
+
+    it('answers an unknown upload with 404', async () => {
+      expect((await patchWith(`${endpoint}ffffffffffffffffffffffffffffffff`, { 'Upload-Offset': '0' })).status).toBe(404)
+    })
+  })
+})
