@@ -12,6 +12,7 @@ import type { StorageBackend } from '../storage/types.js'
 import { CONCAT_METADATA_KEY } from './concatenation.js'
 import type { UploadPolicy } from './createUploadPolicy.js'
 import { describeFile } from './describeFile.js'
+import { FerryMemoryLocker } from '../locking/FerryMemoryLocker.js'
 
 export const TUS_PATH = '/files'
 /** Carries `Upload-Concat: partial` past @tus/server, which refuses the header it cannot handle. */
@@ -45,6 +46,7 @@ export function createTusServer(options: TusServerOptions): Server {
   const server = new Server({
     path: TUS_PATH,
     datastore: backend.datastore,
+    locker: new FerryMemoryLocker(),
     maxSize: options.maxSize,
     respectForwardedHeaders: options.trustProxy,
     allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,
