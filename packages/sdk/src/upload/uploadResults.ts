@@ -1,0 +1,60 @@
+import type { FileDescription } from '@ferry/protocol'
+import type { DetailedError } from 'tus-js-client'
+import { errorFromResponse, FerryError } from '../errors.js'
+
+/** One run of `start()` until it settles: the promise every caller of that run receives. */
+export interface Attempt {
+  promise: Promise<FileDescription>
+  resolve: (file: FileDescription) => void
+  reject: (error: FerryError) => void
+}
+
+export function createAttempt(): Attempt {
+  let resolve!: Attempt['resolve']
+  let reject!: Attempt['reject']
+  const promise = new Promise<FileDescription>((onResolve, onReject) => {
+    resolve = onResolve
+    reject = onReject
+  })
+  // A cancelled upload nobody awaits must not surface as an unhandled rejection.
+  promise.catch(() => {})
+  return { promise, resolve, reject }
+}
+
+export function parseDescription(body: string, status: number): FileDescription {
+  try {
+    const parsed = JSON.parse(body) as FileDescription
+    if (typeof parsed.id === 'string' && typeof parsed.sha256 === 'string') return parsed
+  } catch {
+    // fall through to the typed error below
+  }
+  throw new FerryError('the server answered the final request without a file description', {
+    code: 'invalid-response',
+    status,
+    response: { status, body },
+  })
+}
+
+export function fromTusError(error: Error | DetailedError): FerryError {
+  const response = 'originalResponse' in error ? error.originalResponse : null
+  if (response) {
+    return errorFromResponse(
+      { status: response.getStatus(), body: response.getBody() ?? '' },
+      error.message.replace(/^tus: /, ''),
+      error,
+    )
+  }
+  return new FerryError(error.message.replace(/^tus: /, ''), { code: 'network', cause: error })
+}
+
+export function toFerryError(error: unknown): FerryError {
+  if (error instanceof FerryError) return error
+  return new FerryError(error instanceof Error ? error.message : String(error), {
+    code: 'network',
+    cause: error,
+  })
+}
+
+export function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>
+}
