@@ -10,7 +10,7 @@ export interface WorkerHasherOptions {
    */
   workerUrl?: string | URL
   /**
-   * Bytes read from the Blob per step.
+   * Bytes between two `onProgress` calls.
    * @default 4194304 (4 MiB)
    */
   sliceSize?: number
