@@ -136,7 +136,7 @@ export function createApp({
       ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
     })
 
-  const concatRoutes = createConcatenationRoutes({ tus, policy, backend, concatenation, finalize, tusError })
+  const concatRoutes = createConcatenationRoutes({ tus, policy, concatenation, finalize, tusError })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:
   // anyone else gets the same 404 as for an upload that does not exist.
@@ -175,7 +175,7 @@ export function createApp({
       if (record?.state === 'quarantined') return tusError(quarantinedError(record.id), c.req.header('origin'))
       if (record?.state === 'rejected') return tusError(rejectedError(record), c.req.header('origin'))
       const response = await handleTus(c)
-      const concat = response.ok ? await concatRoutes.concatHeader(c.req.param('id')) : undefined
+      const concat = response.ok ? concatRoutes.concatHeader(c.get('upload' as never) as Upload | undefined) : undefined
       if (concat) response.headers.set('Upload-Concat', concat)
       return response
     }

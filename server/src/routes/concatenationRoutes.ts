@@ -8,7 +8,6 @@ import type { UploadPolicy } from '../tus/createUploadPolicy.js'
 import { principalOf } from '../auth/principalOf.js'
 import { FerryHttpError } from '../errors.js'
 import type { createFinalizer } from '../integrity/createFinalizer.js'
-import type { StorageBackend } from '../storage/types.js'
 import { CONCAT_METADATA_KEY, type Concatenation, parseFinalConcat } from '../tus/concatenation.js'
 import { PARTIAL_MARKER_HEADER, TUS_PATH } from '../tus/createTusServer.js'
 import { describeFile } from '../tus/describeFile.js'
@@ -16,7 +15,6 @@ import { describeFile } from '../tus/describeFile.js'
 export interface ConcatenationRouteOptions {
   tus: Server
   policy: UploadPolicy
-  backend: StorageBackend
   concatenation: Concatenation
   finalize: ReturnType<typeof createFinalizer>
   /** Builds an error answer with the tus and CORS headers a browser needs to read it. */
@@ -30,7 +28,6 @@ export interface ConcatenationRouteOptions {
 export function createConcatenationRoutes({
   tus,
   policy,
-  backend,
   concatenation,
   finalize,
   tusError,
@@ -86,8 +83,8 @@ export function createConcatenationRoutes({
       return new FerryHttpError(403, ERROR_CODES.finalUploadPatch, `upload ${id} is a final upload; PATCH its partial uploads instead`)
     },
     /** `Upload-Concat` for a HEAD answer about a partial or final upload. */
-    async concatHeader(id: string): Promise<string | undefined> {
-      const value = (await backend.datastore.getUpload(id).catch(() => undefined))?.metadata?.[CONCAT_METADATA_KEY]
+    concatHeader(upload: Upload | undefined): string | undefined {
+      const value = upload?.metadata?.[CONCAT_METADATA_KEY]
       if (!value) return undefined
       if (value === 'partial') return value
       return `final;${value.slice('final;'.length).split(' ').map((partId) => `${TUS_PATH}/${partId}`).join(' ')}`

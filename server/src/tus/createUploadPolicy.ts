@@ -48,14 +48,16 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute }: U
       const metadata = { ...(upload.metadata ?? {}) }
       if (typeof metadata.filename === 'string') metadata.filename = sanitizeFilename(metadata.filename)
       if (!enabled) return metadata
-      guard(() =>
+      try {
         checkCreation({
           tier: tierOf(tier),
           declaredType: metadata.filetype ?? undefined,
           size: upload.size,
           filename: metadata.filename ?? undefined,
-        }),
-      )
+        })
+      } catch (error) {
+        throw toHttpError(error)
+      }
       return metadata
     },
     /** The first bytes of an upload: refused (and the caller deletes the upload) if they lie. */
@@ -68,8 +70,7 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute }: U
           filename: upload.metadata?.filename ?? undefined,
         })
       } catch (error) {
-        if (error instanceof PolicyError) throw new FerryHttpError(error.status, error.code as ErrorCode, stripPrefix(error.message))
-        throw error
+        throw toHttpError(error)
       }
     },
     sniffBytes: SNIFF_BYTES,
@@ -78,13 +79,9 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute }: U
 
 export type UploadPolicy = ReturnType<typeof createUploadPolicy>
 
-function guard(check: () => void): void {
-  try {
-    check()
-  } catch (error) {
-    if (error instanceof PolicyError) throw new FerryHttpError(error.status, error.code as ErrorCode, stripPrefix(error.message))
-    throw error
-  }
+/** A policy refusal as the HTTP error clients receive; anything else unchanged. */
+function toHttpError(error: unknown): unknown {
+  if (!(error instanceof PolicyError)) return error
+  const message = error.message.replace(/^ferry-server: /, '')
+  return new FerryHttpError(error.status, error.code as ErrorCode, message)
 }
-
-const stripPrefix = (message: string) => message.replace(/^ferry-server: /, '')
