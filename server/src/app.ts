@@ -9,6 +9,7 @@ import { FerryHttpError } from './errors.js'
 import { corsHeaders, DOWNLOAD_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
 import { CHECKSUM_ALGORITHMS, verifyChunkChecksum } from './tus/verifyChunkChecksum.js'
 import { requestLog } from './http/requestLog.js'
+import { rejectDuplicateHeaders } from './http/rejectDuplicateHeaders.js'
 import { authenticateAnonymously } from './auth/anonymous.js'
 import { createAuthMiddleware } from './auth/createAuthMiddleware.js'
 import { ownerOf } from './auth/ownership.js'
@@ -165,6 +166,7 @@ export function createApp({
     const error = new FerryHttpError(412, ERROR_CODES.unsupportedVersion, 'this server speaks tus 1.0.0 (Tus-Resumable: 1.0.0)')
     return error.toResponse({ ...errorHeaders(c.req.header('origin')), 'Tus-Version': '1.0.0' })
   }
+  for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, rejectDuplicateHeaders({ errorHeaders }))
   for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion)
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)
   for (const path of [`${TUS_PATH}/:id`, '/api/files/:id', '/api/files/:id/*']) app.use(path, ownership)

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   contentMismatch: 'content-mismatch',
   invalidFilename: 'invalid-filename',
   finalUploadPatch: 'final-upload-patch',
+  duplicateHeader: 'duplicate-header',
+  shuttingDown: 'shutting-down',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]
