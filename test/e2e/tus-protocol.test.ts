@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rawRequest } from '../helpers/rawHttp.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore, STORE_KINDS, type StoreUnderTest } from '../helpers/stores.js'
 import { createUpload, headOffset, TUS } from '../helpers/tus.js'
@@ -111,5 +112,80 @@ describe.each(STORE_KINDS)('tus 1.0.0 status codes and headers on the %s store',
     it('answers an unknown upload with 404', async () => {
       expect((await patchWith(`${endpoint}ffffffffffffffffffffffffffffffff`, { 'Upload-Offset': '0' })).status).toBe(404)
     })
+  })
+
+  // Sent over a raw socket: fetch joins repeated headers into one line. Each request would be
+  // accepted were the header sent once, so only the repeat can refuse it.
+  describe('a repeated header', () => {
+    const hello = 'hello'
+    const tus: [string, string] = ['Tus-Resumable', '1.0.0']
+    const octets: [string, string] = ['Content-Type', 'application/offset+octet-stream']
+    const offset: [string, string] = ['Upload-Offset', '0']
+    const checksum: [string, string] = ['Upload-Checksum', 'sha1 qvTGHdzF6KLavt4PO0gs2a6pQ00=']
+    const patchRaw = (url: string, headers: [string, string][]) =>
+      rawRequest(server.url, {
+        method: 'PATCH',
+        path: new URL(url).pathname,
+        headers: [...headers, ['Content-Length', String(hello.length)]],
+        body: hello,
+      })
+
+    it.each([
+      ['Upload-Offset', [tus, octets, offset, offset]],
+      ['Tus-Resumable', [tus, tus, octets, offset]],
+      ['Content-Type', [tus, octets, octets, offset]],
+      ['Upload-Checksum', [tus, octets, offset, checksum, checksum]],
+      ['Upload-Length', [tus, octets, offset, ['Upload-Length', '5'], ['Upload-Length', '5']]],
+    ] as [string, [string, string][]][])('%s on PATCH answers 400 naming it; the offset stays', async (name, headers) => {
+      const create = () => (name === 'Upload-Length' ? createDeferred() : createUpload(endpoint, hello.length))
+      const control = await create()
+      expect((await patchRaw(control, sentOnce(headers))).status, 'sent once').toBe(200)
+      expect(await headOffset(control)).toBe(hello.length)
+      const target = await create()
+      const response = await patchRaw(target, headers)
+      expect(response.status).toBe(400)
+      expect(response.headers['tus-resumable']).toBe('1.0.0')
+      expect(JSON.parse(response.body)).toEqual({
+        error: { code: 'duplicate-header', message: `ferry-server: the ${name} header was sent more than once; send it once` },
+      })
+      expect(await headOffset(target)).toBe(0)
+    })
+
+    it('Content-Length on PATCH is refused by Node itself (400 before the app); the offset stays', async () => {
+      const url = await createUpload(endpoint, hello.length)
+      const length: [string, string] = ['Content-Length', String(hello.length)]
+      const response = await rawRequest(server.url, { method: 'PATCH', path: new URL(url).pathname, headers: [tus, octets, offset, length, length], body: hello })
+      expect(response.status).toBe(400)
+      expect(await headOffset(url)).toBe(0)
+    })
+
+    it.each([
+      ['Upload-Length', [tus, ['Upload-Length', '5'], ['Upload-Length', '5']]],
+      ['Upload-Metadata', [tus, ['Upload-Length', '5'], ['Upload-Metadata', 'filename YS5iaW4='], ['Upload-Metadata', 'filetype dGV4dC9wbGFpbg==']]],
+      ['Tus-Resumable', [tus, tus, ['Upload-Length', '5']]],
+    ] as [string, [string, string][]][])('%s on POST answers 400 naming it and creates nothing', async (name, headers) => {
+      const createWith = (lines: [string, string][]) =>
+        rawRequest(server.url, { method: 'POST', path: '/files/', headers: [...lines, ['Content-Length', '0']] })
+      expect((await createWith(sentOnce(headers))).status, 'sent once').toBe(201)
+      const before = await store.listAll()
+      const response = await createWith(headers)
+      expect(response.status).toBe(400)
+      expect(response.headers.location).toBeUndefined()
+      expect(JSON.parse(response.body).error).toEqual({
+        code: 'duplicate-header',
+        message: `ferry-server: the ${name} header was sent more than once; send it once`,
+      })
+      expect(await store.listAll()).toEqual(before)
+    })
+
+    function sentOnce(headers: [string, string][]): [string, string][] {
+      return headers.filter(([name], index) => headers.findIndex(([other]) => other === name) === index)
+    }
+
+    async function createDeferred(): Promise<string> {
+      const created = await post({ ...TUS, 'Upload-Defer-Length': '1' })
+      expect(created.status).toBe(201)
+      return new URL(created.headers.get('location') ?? '', endpoint).href
+    }
   })
 })
