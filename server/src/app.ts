@@ -21,6 +21,8 @@ import { metricsMiddleware } from './metrics/metricsMiddleware.js'
 import { runPostHook } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
+import { createStreamingDigests } from './integrity/createStreamingDigests.js'
+import { createHashCheckpoints } from './integrity/hashCheckpoints.js'
 import type { Processing } from './processing/createProcessing.js'
 import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
 import { createFileApi } from './routes/fileApi.js'
@@ -42,7 +44,7 @@ export interface DemoFiles {
 
 export interface AppOptions {
   config: Pick<ServerConfig, 'corsOrigins' | 'maxSize' | 'requireDigest' | 'trustProxy'> &
-    Partial<Pick<ServerConfig, 'maxChunkBytes' | 'policy'>>
+    Partial<Pick<ServerConfig, 'maxChunkBytes' | 'policy' | 'serverHash'>>
   backend: StorageBackend
   logger: Logger
   /** In-process hooks; see `FerryHooks`. */
@@ -76,8 +78,21 @@ export function createApp({
   authenticate = authenticateAnonymously,
   metrics,
 }: AppOptions): Hono {
+  // The default: hash as the bytes arrive, so finishing an upload never reads it again.
+  const digests =
+    (config.serverHash ?? 'stream') === 'stream'
+      ? createStreamingDigests({
+          checkpoints: createHashCheckpoints(backend.documents),
+          offsetOf: (id) => backend.datastore.getUpload(id).then((upload) => upload.offset, () => undefined),
+          // On disk an unfinished upload's bytes can be read back; on S3 they sit in parts.
+          readStored: backend.kind === 'disk' ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,
+          logger,
+        })
+      : undefined
   const finalize = createFinalizer({
     backend,
+    digests,
+    onDigest: (source) => metrics?.digests.inc({ source }),
     requireDigest: config.requireDigest,
     logger,
     hooks,
@@ -137,7 +152,7 @@ export function createApp({
       ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
     })
 
-  const concatRoutes = createConcatenationRoutes({ tus, policy, concatenation, finalize, tusError })
+  const concatRoutes = createConcatenationRoutes({ tus, policy, concatenation, finalize, tusError, digests })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:
   // anyone else gets the same 404 as for an upload that does not exist.
@@ -195,7 +210,10 @@ export function createApp({
     const id = c.req.param('id')
     const response = await handleTus(c)
     // Terminated means gone everywhere: the verdict and the derived files go with the bytes.
-    if (response.status === 204) await removeFileData(id)
+    if (response.status === 204) {
+      await removeFileData(id)
+      await digests?.forget(id)
+    }
     return response
   })
   app.post(TUS_PATH, concatRoutes.create)
@@ -220,7 +238,12 @@ export function createApp({
         const maxChunkBytes = config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
         request = await verifyChunkChecksum(request, checksum, { maxChunkBytes })
       }
-      return await tus.handleWeb(request)
+      const start = Number(c.req.header('upload-offset'))
+      if (!digests || !Number.isSafeInteger(start)) return await tus.handleWeb(request)
+      request = await digests.track(request, id, start)
+      const response = await tus.handleWeb(request)
+      await digests.settle(request, response)
+      return response
     } catch (error) {
       if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
       throw error

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { metricValue } from '../helpers/metrics.js'
 import { startServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore } from '../helpers/stores.js'
 import { createUpload, patch, reprDigest } from '../helpers/tus.js'
-
-function valueOf(text: string, metric: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(metric))
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0
-}
 
 describe('Prometheus metrics', () => {
   it('counts uploads created, completed and refused, bytes received and PATCH durations', async () => {
@@ -23,13 +19,13 @@ describe('Prometheus metrics', () => {
       const response = await fetch(`${server.url}/metrics`)
       expect(response.headers.get('content-type')).toContain('text/plain')
       const text = await response.text()
-      expect(valueOf(text, 'ferry_uploads_created_total')).toBe(2)
-      expect(valueOf(text, 'ferry_uploads_completed_total{state="verified"}')).toBe(1)
-      expect(valueOf(text, 'ferry_uploads_failed_total{reason="digest-mismatch"}')).toBe(1)
+      expect(metricValue(text, 'ferry_uploads_created_total')).toBe(2)
+      expect(metricValue(text, 'ferry_uploads_completed_total{state="verified"}')).toBe(1)
+      expect(metricValue(text, 'ferry_uploads_failed_total{reason="digest-mismatch"}')).toBe(1)
       // Bytes acknowledged to clients; the refused PATCH's are not counted.
-      expect(valueOf(text, 'ferry_bytes_received_total')).toBe(bytes.length)
-      expect(valueOf(text, 'ferry_patch_duration_seconds_count')).toBe(3)
-      expect(valueOf(text, 'ferry_active_uploads')).toBe(0)
+      expect(metricValue(text, 'ferry_bytes_received_total')).toBe(bytes.length)
+      expect(metricValue(text, 'ferry_patch_duration_seconds_count')).toBe(3)
+      expect(metricValue(text, 'ferry_active_uploads')).toBe(0)
       expect(text).toContain('ferry_process_resident_memory_bytes')
     } finally {
       await server.stop()

@@ -32,10 +32,17 @@ export interface ServerConfig {
   uploadExpiryMs: number
   /** How often expired uploads are removed. */
   cleanupIntervalMs: number
+  /** How long in-flight requests may run after SIGTERM/SIGINT before they are cut off. */
+  shutdownGraceMs: number
   /** Largest PATCH body that may carry `Upload-Checksum` (it is verified before it is stored). */
   maxChunkBytes: number
   /** Refuse to finish an upload whose client sent no SHA-256 digest. */
   requireDigest: boolean
+  /**
+   * How the server gets an upload's SHA-256: `stream` hashes the bytes as they arrive and saves
+   * the hash state after each PATCH; `reread` reads the finished upload once more.
+   */
+  serverHash: 'stream' | 'reread'
   /** Trust `X-Forwarded-*` headers when building upload URLs (behind a reverse proxy). */
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -72,9 +79,12 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   const corsValue = read.string('FERRY_CORS_ORIGINS', '*')
   const maxSize = read.integer('FERRY_MAX_SIZE', 0, { min: 0 })
   const requireDigest = read.boolean('FERRY_REQUIRE_DIGEST', false)
+  const serverHash = read.oneOf('FERRY_SERVER_HASH', ['stream', 'reread'] as const, 'stream')
   const maxChunkBytes = read.integer('FERRY_CHECKSUM_MAX_CHUNK', 64 * MIB, { min: 1 })
   const uploadExpiryMs = read.integer('FERRY_UPLOAD_EXPIRY_SECONDS', 24 * 3600, { min: 0 }) * 1000
   const cleanupIntervalMs = read.integer('FERRY_CLEANUP_INTERVAL_SECONDS', 3600, { min: 1 }) * 1000
+  // Inside the 10 s `docker stop` (and Kubernetes' 30 s) leaves before SIGKILL, with time to close.
+  const shutdownGraceMs = read.integer('FERRY_SHUTDOWN_GRACE_MS', 8_000, { min: 0, max: 3_600_000 })
   const trustProxy = read.boolean('FERRY_TRUST_PROXY', false)
   const logLevel = read.oneOf('FERRY_LOG_LEVEL', LOG_LEVELS, 'info')
 
@@ -136,7 +146,9 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     maxChunkBytes,
     uploadExpiryMs,
     cleanupIntervalMs,
+    shutdownGraceMs,
     requireDigest,
+    serverHash,
     trustProxy,
     logLevel,
   }

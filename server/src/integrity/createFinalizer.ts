@@ -10,6 +10,7 @@ import { uploadInfo } from '../hooks/uploadInfo.js'
 import type { Processing } from '../processing/createProcessing.js'
 import type { FileRecord, StorageBackend } from '../storage/types.js'
 import { sha256OfStream } from './sha256OfStream.js'
+import type { StreamingDigests } from './createStreamingDigests.js'
 
 export interface FinalizerOptions {
   backend: StorageBackend
@@ -20,6 +21,10 @@ export interface FinalizerOptions {
   processing?: Processing
   /** Told once per newly accepted file (for metrics). */
   onAccepted?: (record: FileRecord) => void
+  /** Hashes taken as the bytes arrived; without one (or with a gap) the bytes are read again. */
+  digests?: StreamingDigests
+  /** Told how the digest of a finished upload was obtained (for metrics). */
+  onDigest?: (source: 'stream' | 'reread') => void
 }
 
 export interface Finalized {
@@ -36,7 +41,16 @@ export interface Finalized {
  * already complete) delivers its digest. A record that already holds the same digest is returned
  * without hashing the bytes again, and processing is never queued twice.
  */
-export function createFinalizer({ backend, requireDigest, logger, hooks, processing, onAccepted }: FinalizerOptions) {
+export function createFinalizer({
+  backend,
+  requireDigest,
+  logger,
+  hooks,
+  processing,
+  onAccepted,
+  digests,
+  onDigest,
+}: FinalizerOptions) {
   const owners = createOwnerIndex(backend.documents)
   const accept = async (record: FileRecord): Promise<Finalized> => {
     await owners.add(record)
@@ -64,7 +78,7 @@ export function createFinalizer({ backend, requireDigest, logger, hooks, process
       )
     }
 
-    const actual = existing?.sha256 ?? (await sha256OfStream(await backend.objects.read(backend.keyOf(upload.id))))
+    const actual = existing?.sha256 ?? (await digestOf(upload, request))
     const record: FileRecord = {
       id: upload.id,
       key: backend.keyOf(upload.id),
@@ -106,7 +120,19 @@ export function createFinalizer({ backend, requireDigest, logger, hooks, process
 
   async function save(record: FileRecord): Promise<FileRecord> {
     await backend.records.put(record)
+    await digests?.forget(record.id)
     return record
+  }
+
+  async function digestOf(upload: Upload, request: Request | undefined): Promise<string> {
+    const streamed = await digests?.digestOf(upload, request)
+    if (streamed !== undefined) {
+      onDigest?.('stream')
+      return streamed
+    }
+    onDigest?.('reread')
+    logger.debug({ uploadId: upload.id }, 'no complete streaming hash: reading the upload again')
+    return sha256OfStream(await backend.objects.read(backend.keyOf(upload.id)))
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { createHashCheckpoints } from '../integrity/hashCheckpoints.js'
 import type { StorageBackend } from '../storage/types.js'
 
 export interface CleanupOptions {
@@ -9,8 +10,9 @@ export interface CleanupOptions {
 
 /**
  * Removes expired unfinished uploads every `intervalMs` (on S3, their multipart uploads are
- * aborted and their `.info` and `.part` objects deleted). One run at a time; the timer never keeps
- * the process alive. Returns the function that stops it.
+ * aborted and their `.info` and `.part` objects deleted), then the hash checkpoints of uploads
+ * that no longer exist. One run at a time; the timer never keeps the process alive. Returns the
+ * function that stops it.
  */
 export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions): () => void {
   if (backend.datastore.getExpiration() <= 0) return () => {}
@@ -21,6 +23,8 @@ export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions)
     try {
       const deleted = await backend.datastore.deleteExpired()
       if (deleted > 0) logger.info({ deleted }, 'expired uploads removed')
+      const orphans = await removeOrphanedCheckpoints(backend)
+      if (orphans > 0) logger.info({ orphans }, 'hash checkpoints of removed uploads deleted')
     } catch (error) {
       logger.warn({ err: error }, 'removing expired uploads failed')
     } finally {
@@ -30,4 +34,19 @@ export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions)
   const timer = setInterval(run, intervalMs)
   timer.unref()
   return () => clearInterval(timer)
+}
+
+async function removeOrphanedCheckpoints(backend: StorageBackend): Promise<number> {
+  const checkpoints = createHashCheckpoints(backend.documents)
+  let removed = 0
+  for (const id of await checkpoints.ids()) {
+    const gone = await backend.datastore.getUpload(id).then(
+      () => false,
+      (error: { status_code?: number }) => error?.status_code === 404 || error?.status_code === 410,
+    )
+    if (!gone) continue
+    await checkpoints.delete(id)
+    removed++
+  }
+  return removed
 }

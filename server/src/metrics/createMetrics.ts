@@ -23,6 +23,12 @@ export function createMetrics() {
       labelNames: ['reason'],
       ...metric,
     }),
+    digests: new Counter({
+      name: 'ferry_upload_digests_total',
+      help: 'SHA-256 digests of finished uploads, by source (stream: hashed as the bytes arrived; reread: read again)',
+      labelNames: ['source'],
+      ...metric,
+    }),
     bytesReceived: new Counter({ name: 'ferry_bytes_received_total', help: 'Bytes stored by PATCH requests', ...metric }),
     patchDuration: new Histogram({
       name: 'ferry_patch_duration_seconds',

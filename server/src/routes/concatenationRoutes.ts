@@ -11,6 +11,7 @@ import type { createFinalizer } from '../integrity/createFinalizer.js'
 import { CONCAT_METADATA_KEY, type Concatenation, parseFinalConcat } from '../tus/concatenation.js'
 import { PARTIAL_MARKER_HEADER, TUS_PATH } from '../tus/createTusServer.js'
 import { describeFile } from '../tus/describeFile.js'
+import type { StreamingDigests } from '../integrity/createStreamingDigests.js'
 
 export interface ConcatenationRouteOptions {
   tus: Server
@@ -19,6 +20,8 @@ export interface ConcatenationRouteOptions {
   finalize: ReturnType<typeof createFinalizer>
   /** Builds an error answer with the tus and CORS headers a browser needs to read it. */
   tusError: (error: FerryHttpError, origin: string | undefined) => Response
+  /** Hashes the body of a creation with upload as it is stored. */
+  digests?: StreamingDigests
 }
 
 /**
@@ -31,8 +34,9 @@ export function createConcatenationRoutes({
   concatenation,
   finalize,
   tusError,
+  digests,
 }: ConcatenationRouteOptions) {
-  const forward = (request: Request, partial: boolean, principal: Principal) => {
+  const forward = async (request: Request, partial: boolean, principal: Principal) => {
     const headers = new Headers(request.headers)
     headers.delete(PARTIAL_MARKER_HEADER)
     headers.delete('upload-concat')
@@ -42,7 +46,12 @@ export function createConcatenationRoutes({
     // the tier's policy.
     headers.set(OWNER_HEADER, principal.userId)
     if (principal.tier) headers.set(TIER_HEADER, principal.tier)
-    return tus.handleWeb(new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit))
+    const forwarded = new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit)
+    if (!digests || !forwarded.body) return tus.handleWeb(forwarded)
+    const tracked = await digests.track(forwarded, undefined, 0)
+    const response = await tus.handleWeb(tracked)
+    await digests.settle(tracked, response)
+    return response
   }
 
   return {

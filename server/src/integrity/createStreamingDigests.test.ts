@@ -1,0 +1,118 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { Upload } from '@tus/utils'
+import { pino } from 'pino'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ByteRange } from '../storage/types.js'
+import { createTemporaryDocuments } from '../webhooks/webhookTestKit.js'
+import { createStreamingDigests, type StreamingDigests } from './createStreamingDigests.js'
+import { createHashCheckpoints, type HashCheckpoints } from './hashCheckpoints.js'
+
+const logger = pino({ level: 'silent' })
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
+/** What the store holds of one upload; the tests play @tus/server's part around it. */
+let stored: Buffer
+let checkpoints: HashCheckpoints
+let removeDocuments: () => Promise<void>
+
+beforeEach(async () => {
+  stored = Buffer.alloc(0)
+  const temporary = await createTemporaryDocuments()
+  checkpoints = createHashCheckpoints(temporary.documents)
+  removeDocuments = temporary.remove
+})
+afterEach(() => removeDocuments())
+
+function digestsWith(options: { readStored?: boolean } = {}): StreamingDigests {
+  return createStreamingDigests({
+    checkpoints,
+    offsetOf: async () => stored.length,
+    readStored: options.readStored
+      ? async (_id: string, range: ByteRange) => [stored.subarray(range.start, range.end + 1)]
+      : undefined,
+    logger,
+  })
+}
+
+function patchRequest(body: Uint8Array): Request {
+  return new Request('http://ferry.test/files/up', { method: 'PATCH', body, duplex: 'half' } as RequestInit)
+}
+
+/** Stores what the tracked body yields (up to `keep` bytes, as an interrupted write would). */
+async function storeBody(request: Request, keep = Number.POSITIVE_INFINITY): Promise<number> {
+  const received = Buffer.from(await request.arrayBuffer())
+  const kept = received.subarray(0, Math.min(keep, received.length))
+  stored = Buffer.concat([stored, kept])
+  return kept.length
+}
+
+const answered = (offset: number) => new Response(null, { status: 204, headers: { 'Upload-Offset': String(offset) } })
+const failed = () => new Response(null, { status: 500 })
+const upload = (size: number): Upload => ({ id: 'up', size, offset: size }) as Upload
+
+async function sendPatch(digests: StreamingDigests, piece: Uint8Array, keep?: number) {
+  const request = await digests.track(patchRequest(piece), 'up', stored.length)
+  const kept = await storeBody(request, keep)
+  await digests.settle(request, kept === piece.length ? answered(stored.length) : failed())
+  return request
+}
+
+describe('createStreamingDigests', () => {
+  it('continues the hash across requests and digests the whole upload without reading it', async () => {
+    const bytes = randomBytes(300_000)
+    const digests = digestsWith()
+    await sendPatch(digests, bytes.subarray(0, 100_000))
+    await sendPatch(digests, bytes.subarray(100_000, 250_000))
+    expect(await checkpoints.get('up')).toMatchObject({ offset: 250_000 })
+
+    const last = await digests.track(patchRequest(bytes.subarray(250_000)), 'up', 250_000)
+    await storeBody(last)
+    expect(await digestsWith().digestOf(upload(bytes.length))).toBeUndefined()
+    expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+    await digests.settle(last, answered(bytes.length))
+    expect(await checkpoints.get('up')).toBeUndefined()
+  })
+
+  it('drops the checkpoint when fewer bytes were stored than hashed, and then cannot digest', async () => {
+    const bytes = randomBytes(200_000)
+    const digests = digestsWith()
+    await sendPatch(digests, bytes.subarray(0, 50_000))
+    await sendPatch(digests, bytes.subarray(50_000, 120_000), 30_000)
+    expect(stored.length).toBe(80_000)
+    expect(await checkpoints.get('up')).toBeUndefined()
+
+    const last = await digests.track(patchRequest(bytes.subarray(80_000)), 'up', 80_000)
+    await storeBody(last)
+    expect(await digests.digestOf(upload(bytes.length), last)).toBeUndefined()
+  })
+
+  it('catches up on stored bytes past the checkpoint where the store can read them', async () => {
+    const bytes = randomBytes(200_000)
+    const digests = digestsWith({ readStored: true })
+    await sendPatch(digests, bytes.subarray(0, 50_000))
+    // A killed process stored bytes but never settled its request.
+    stored = Buffer.concat([stored, bytes.subarray(50_000, 90_000)])
+
+    const last = await digests.track(patchRequest(bytes.subarray(90_000)), 'up', 90_000)
+    await storeBody(last)
+    expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+  })
+
+  it('gives the digest from a checkpoint at the final offset (a zero-length final PATCH)', async () => {
+    const bytes = randomBytes(64_000)
+    const digests = digestsWith()
+    await sendPatch(digests, bytes)
+    expect(await digestsWith().digestOf(upload(bytes.length))).toBe(sha256(bytes))
+  })
+
+  it('does not hash a request whose start has neither a checkpoint nor readable bytes', async () => {
+    const bytes = randomBytes(10_000)
+    stored = Buffer.from(bytes.subarray(0, 4_000))
+    const digests = digestsWith()
+    const request = await digests.track(patchRequest(bytes.subarray(4_000)), 'up', 4_000)
+    await storeBody(request)
+    await digests.settle(request, answered(bytes.length))
+    expect(await digests.digestOf(upload(bytes.length), request)).toBeUndefined()
+    expect(await checkpoints.get('up')).toBeUndefined()
+  })
+})
