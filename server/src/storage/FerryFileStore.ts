@@ -1,15 +1,20 @@
 import { FileStore } from '@tus/file-store'
 import type { Upload } from '@tus/utils'
-import { EncryptedFileStore } from './encryption/index.js'
+import { AtomicFileKvStore } from './AtomicFileKvStore.js'
+import { EncryptedFileStore, type EncryptedFileStoreOptions } from './encryption/index.js'
 import { forgetCreationDateOnceComplete } from './expiration.js'
 
 /**
  * @tus/file-store with expiration that touches only unfinished uploads. The stock store reads the
  * offset from the info file written at creation (always 0), so its `deleteExpired()` would delete
  * completed uploads too, and @tus/server answers HEAD of a completed upload 410 once its creation
- * is older than the expiration period.
+ * is older than the expiration period. Info files are replaced whole (see AtomicFileKvStore).
  */
 export class FerryFileStore extends FileStore {
+  constructor(options: ConstructorParameters<typeof FileStore>[0]) {
+    super({ ...options, configstore: options.configstore ?? new AtomicFileKvStore(options.directory) })
+  }
+
   override async getUpload(id: string): Promise<Upload> {
     return forgetCreationDateOnceComplete(await super.getUpload(id))
   }
@@ -30,8 +35,12 @@ export class FerryFileStore extends FileStore {
   }
 }
 
-/** The encrypted disk store, with the same rule: a complete upload never expires. */
+/** The encrypted disk store, with the same rules: a complete upload never expires; whole info files. */
 export class FerryEncryptedFileStore extends EncryptedFileStore {
+  constructor(options: EncryptedFileStoreOptions) {
+    super({ ...options, configstore: options.configstore ?? new AtomicFileKvStore(options.directory) })
+  }
+
   override async getUpload(id: string): Promise<Upload> {
     return forgetCreationDateOnceComplete(await super.getUpload(id))
   }
