@@ -36,6 +36,8 @@ export async function createRuntime({ config, logger, consume, metrics }: Runtim
   const { policy, queue: queueConfig, queueOptions } = config.processing
   const queue = createQueue(queueConfig, {
     ...queueOptions,
+    // Jobs running at shutdown get the same grace as requests in flight.
+    closeGraceMs: config.shutdownGraceMs,
     onError: (error) => logger.warn({ err: error }, 'job queue error'),
   })
   const processing = policy.enabled ? createProcessing({ backend, queue, policy, logger }) : undefined

@@ -1,15 +1,17 @@
+import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
 import { createAuthenticate } from './auth/createAuthenticate.js'
 import { loadConfigOrExit } from './config/loadConfigOrExit.js'
 import { createRuntime } from './createRuntime.js'
 import { findDemoFiles } from './demoFiles.js'
+import { createGracefulShutdown } from './gracefulShutdown.js'
+import { corsHeaders, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
+import { createRequestDrain } from './http/requestDrain.js'
 import { createMetrics } from './metrics/createMetrics.js'
 import { scheduleCleanup } from './maintenance/scheduleCleanup.js'
 import { createLogger } from './logger.js'
 import { createWebhookDispatcher, createWebhookHooks } from './webhooks/index.js'
-
-const SHUTDOWN_GRACE_MS = 10_000
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit()
@@ -26,7 +28,12 @@ async function main(): Promise<void> {
 
   const webhooks =
     config.webhooks.urls.length > 0
-      ? createWebhookDispatcher({ documents: backend.documents, ...config.webhooks, logger })
+      ? createWebhookDispatcher({
+          documents: backend.documents,
+          ...config.webhooks,
+          closeGraceMs: config.shutdownGraceMs,
+          logger,
+        })
       : undefined
   await webhooks?.start()
   const hooks = webhooks ? createWebhookHooks({ dispatcher: webhooks, events: config.webhooks.events }) : {}
@@ -34,28 +41,37 @@ async function main(): Promise<void> {
   const demo = findDemoFiles()
   const authenticate = createAuthenticate(config.auth)
   const app = createApp({ config, backend, logger, hooks, processing, demo, authenticate, metrics })
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const drain = createRequestDrain({
+    errorHeaders: (origin) => ({
+      'Tus-Resumable': '1.0.0',
+      ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
+    }),
+  })
+  const fetch = drain.wrap(app.fetch)
+  // Without a `createServer` option, serve() makes a node:http Server.
+  const server = serve({ fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       { port: info.port, host: config.host, store: config.store.kind, queue: config.processing.queue.kind },
       `ferry-server listening on http://${config.host}:${info.port}`,
     )
-  })
+  }) as Server
   // Jobs that a crash or restart left unfinished run again; their outputs are deterministic.
   await processing?.recover()
   const stopCleanup = scheduleCleanup({ backend, intervalMs: config.cleanupIntervalMs, logger })
 
-  // Stop accepting connections, let in-flight requests and jobs finish, then exit.
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down')
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref()
-    stopCleanup()
-    server.close(async () => {
+  const shutdown = createGracefulShutdown({
+    server,
+    drain,
+    graceMs: config.shutdownGraceMs,
+    logger,
+    close: async () => {
+      stopCleanup()
       await Promise.allSettled([runtime.close(), webhooks?.close()])
-      process.exit(0)
-    })
-  }
-  process.once('SIGTERM', () => shutdown('SIGTERM'))
-  process.once('SIGINT', () => shutdown('SIGINT'))
+    },
+  })
+  // `on`, not `once`: a second signal reaches the handler, which then exits at once.
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
 }
 
 main().catch((error: unknown) => {

@@ -15,6 +15,10 @@ export interface ServerProcess {
   /** SIGTERM and wait for the exit. */
   stop: () => Promise<void>
   alive: () => boolean
+  /** Sends a signal and returns at once (see `ended` for the exit). */
+  signal: (signal: NodeJS.Signals) => void
+  /** How the process ended: its exit code, or the signal that killed it. */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
@@ -40,6 +44,9 @@ export async function startServerProcess(env: Record<string, string>, port?: num
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   const url = `http://127.0.0.1:${chosenPort}`
 
   const deadline = Date.now() + 20_000
@@ -63,6 +70,8 @@ export async function startServerProcess(env: Record<string, string>, port?: num
     child,
     output: () => output,
     alive: () => child.exitCode === null && child.signalCode === null,
+    signal: (signal) => child.kill(signal),
+    ended,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await exited

@@ -49,6 +49,14 @@ describe('loadConfig', () => {
     )
   })
 
+  it('reads the shutdown grace in milliseconds and names a bad one', () => {
+    expect(loadConfig({}).shutdownGraceMs).toBe(8000)
+    expect(loadConfig({ FERRY_SHUTDOWN_GRACE_MS: '250' }).shutdownGraceMs).toBe(250)
+    expect(() => loadConfig({ FERRY_SHUTDOWN_GRACE_MS: '5s' })).toThrow(
+      'FERRY_SHUTDOWN_GRACE_MS must be a whole number from 0 to 3600000, got "5s"',
+    )
+  })
+
   it('splits CORS origins', () => {
     expect(loadConfig({ FERRY_CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
       'https://a.example',
