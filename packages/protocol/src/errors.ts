@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   contentMismatch: 'content-mismatch',
   invalidFilename: 'invalid-filename',
   finalUploadPatch: 'final-upload-patch',
+  promotionFailed: 'promotion-failed',
   duplicateHeader: 'duplicate-header',
   shuttingDown: 'shutting-down',
 } as const

@@ -11,6 +11,8 @@ export interface FileRecord extends Omit<FileDescription, 'url' | 'processing' |
   claimedSha256?: string
   /** Why a hook rejected the file. */
   reason?: string
+  /** How the file was stored under its canonical `key` (see promotion/); absent until then. */
+  promoted?: { contentType: string; cacheControl: string; promotedAt: string }
 }
 
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`. */
