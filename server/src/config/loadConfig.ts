@@ -3,6 +3,8 @@ import { type AuthConfig, loadAuthConfig } from './authConfig.js'
 import { parseEncryptionKey } from '../storage/encryption/index.js'
 import { createReaders, type Environment } from './environmentReaders.js'
 import { loadProcessingConfig, type ProcessingConfig } from './processingConfig.js'
+import { loadPromotionConfig } from './promotionConfig.js'
+import type { PromotionPolicy } from '../promotion/types.js'
 import { loadWebhookConfig, type WebhookConfig } from './webhookConfig.js'
 
 /** Where uploads are kept: local disk (the default, nothing to install) or an S3-compatible bucket. */
@@ -49,6 +51,8 @@ export interface ServerConfig {
   auth: AuthConfig
   policy: { enabled: boolean; defaultTier: 'basic' | 'premium' | 'enterprise'; uploadsPerMinute: number }
   processing: ProcessingConfig
+  /** Naming and storing accepted uploads under canonical keys. */
+  promotion: PromotionPolicy
   webhooks: WebhookConfig
 }
 
@@ -132,11 +136,13 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   }
   const processing = loadProcessingConfig(read, problems)
   const webhooks = loadWebhookConfig(read, problems)
+  const promotion = loadPromotionConfig(read, problems, storeKind)
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     auth,
     policy,
     processing,
+    promotion,
     webhooks,
     port,
     host,
