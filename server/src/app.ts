@@ -24,6 +24,7 @@ import { createFinalizer, quarantinedError, rejectedError } from './integrity/cr
 import { createStreamingDigests } from './integrity/createStreamingDigests.js'
 import { createHashCheckpoints } from './integrity/hashCheckpoints.js'
 import type { Processing } from './processing/createProcessing.js'
+import type { Promotion } from './promotion/createPromotion.js'
 import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
 import { createFileApi } from './routes/fileApi.js'
 import { CONCAT_METADATA_KEY, createConcatenation } from './tus/concatenation.js'
@@ -51,6 +52,8 @@ export interface AppOptions {
   hooks?: FerryHooks
   /** Post-processing of accepted files; none when left out. */
   processing?: Processing
+  /** Names and stores accepted files under canonical keys (see promotion/); none when left out. */
+  promotion?: Promotion
   /** Prometheus metrics, served at `/metrics`; none when left out. */
   metrics?: Metrics
   /**
@@ -74,6 +77,7 @@ export function createApp({
   logger,
   hooks = {},
   processing,
+  promotion,
   demo,
   authenticate = authenticateAnonymously,
   metrics,
@@ -97,6 +101,7 @@ export function createApp({
     logger,
     hooks,
     processing,
+    promotion,
     onAccepted: (record) => metrics?.uploadsCompleted.inc({ state: record.state }),
   })
   const concatenation = createConcatenation({
@@ -122,7 +127,7 @@ export function createApp({
   })
   const handleTus = (c: { req: { raw: Request } }) => tus.handleWeb(c.req.raw)
   const download = createDownloadRoute({ backend, finalize })
-  const removeFileData = createFileRemover({ backend, processing, hooks, logger })
+  const removeFileData = createFileRemover({ backend, processing, promotion, hooks, logger })
 
   const app = new Hono()
   app.use(requestId())

@@ -6,12 +6,15 @@ import { createProcessing, type Processing } from './processing/createProcessing
 import { createQueue } from './processing/queue/index.js'
 import type { JobQueue } from './processing/queue/types.js'
 import { createBackend } from './storage/createBackend.js'
+import { createStorePromotion, type Promotion, withPromotedUploadReads } from './promotion/index.js'
 import type { StorageBackend } from './storage/types.js'
 
 export interface Runtime {
   backend: StorageBackend
   queue: JobQueue
   processing: Processing | undefined
+  /** Names and stores accepted uploads under their canonical keys (a no-op with FERRY_PROMOTE=false). */
+  promotion: Promotion
   close(): Promise<void>
 }
 
@@ -29,10 +32,20 @@ export interface RuntimeOptions {
  * store, the job queue and the processing that runs on it.
  */
 export async function createRuntime({ config, logger, consume, metrics }: RuntimeOptions): Promise<Runtime> {
-  const backend = createBackend(config.store, config.uploadExpiryMs, (operation) =>
-    metrics?.s3Errors.inc({ operation }),
-  )
+  const onS3Error = (operation: string) => metrics?.s3Errors.inc({ operation })
+  const stored = createBackend(config.store, config.uploadExpiryMs, onS3Error)
+  // Encrypted promoted files are their uploads' ciphertext, readable only as those uploads.
+  const encrypted = config.store.kind === 'disk' && config.store.encryptionKey !== undefined
+  const backend = encrypted ? withPromotedUploadReads(stored) : stored
   await backend.prepare()
+  const promotion = await createStorePromotion({
+    store: config.store,
+    backend,
+    policy: config.promotion,
+    logger,
+    trustProxy: config.trustProxy,
+    onS3Error,
+  })
   const { policy, queue: queueConfig, queueOptions } = config.processing
   const queue = createQueue(queueConfig, {
     ...queueOptions,
@@ -51,5 +64,5 @@ export async function createRuntime({ config, logger, consume, metrics }: Runtim
     })
     await queue.consume(runner)
   }
-  return { backend, queue, processing, close: () => queue.close() }
+  return { backend, queue, processing, promotion, close: () => queue.close() }
 }

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     consume: config.processing.queue.kind === 'embedded',
     metrics,
   })
-  const { backend, processing } = runtime
+  const { backend, processing, promotion } = runtime
 
   const webhooks =
     config.webhooks.urls.length > 0
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
 
   const demo = findDemoFiles()
   const authenticate = createAuthenticate(config.auth)
-  const app = createApp({ config, backend, logger, hooks, processing, demo, authenticate, metrics })
+  const app = createApp({ config, backend, logger, hooks, processing, promotion, demo, authenticate, metrics })
   const drain = createRequestDrain({
     errorHeaders: (origin) => ({
       'Tus-Resumable': '1.0.0',

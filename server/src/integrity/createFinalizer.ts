@@ -8,6 +8,7 @@ import { createOwnerIndex } from '../storage/ownerIndex.js'
 import { type FerryHooks, HookRejection } from '../hooks/types.js'
 import { uploadInfo } from '../hooks/uploadInfo.js'
 import type { Processing } from '../processing/createProcessing.js'
+import type { Promotion } from '../promotion/createPromotion.js'
 import type { FileRecord, StorageBackend } from '../storage/types.js'
 import { sha256OfStream } from './sha256OfStream.js'
 import type { StreamingDigests } from './createStreamingDigests.js'
@@ -19,6 +20,8 @@ export interface FinalizerOptions {
   hooks: FerryHooks
   /** Post-processing of accepted files; none when `undefined`. */
   processing?: Processing
+  /** Names and stores accepted files under their canonical keys, before anything else sees them. */
+  promotion?: Promotion
   /** Told once per newly accepted file (for metrics). */
   onAccepted?: (record: FileRecord) => void
   /** Hashes taken as the bytes arrived; without one (or with a gap) the bytes are read again. */
@@ -47,12 +50,16 @@ export function createFinalizer({
   logger,
   hooks,
   processing,
+  promotion,
   onAccepted,
   digests,
   onDigest,
 }: FinalizerOptions) {
   const owners = createOwnerIndex(backend.documents)
-  const accept = async (record: FileRecord): Promise<Finalized> => {
+  // Promotion comes first, so the owner index, processing and hooks all see the canonical key;
+  // when it fails the file is not accepted yet, and the next finish retries it.
+  const accept = async (saved: FileRecord, request: Request | undefined): Promise<Finalized> => {
+    const record = promotion ? await promotion.promote(saved, request) : saved
     await owners.add(record)
     return { record, processing: processing ? await processing.trigger(record) : 'none' }
   }
@@ -67,8 +74,8 @@ export function createFinalizer({
     if (existing?.state === 'quarantined') throw quarantinedError(upload.id)
     if (existing?.state === 'rejected') throw rejectedError(existing)
     if (existing && (claimed === undefined || claimed === existing.sha256)) {
-      if (claimed === undefined || existing.state === 'verified') return accept(existing)
-      return accept(await save({ ...existing, state: 'verified' }))
+      if (claimed === undefined || existing.state === 'verified') return accept(existing, request)
+      return accept(await save({ ...existing, state: 'verified' }), request)
     }
     if (claimed === undefined && requireDigest) {
       throw new FerryHttpError(
@@ -111,7 +118,7 @@ export function createFinalizer({
       throw rejectedError(rejected, error.status)
     }
 
-    const finalized = await accept(await save(record))
+    const finalized = await accept(await save(record), request)
     onAccepted?.(finalized.record)
     const { finishedAt: _finishedAt, owner: _owner, ...file } = finalized.record
     await runPostHook(hooks, 'post-finish', { file: { ...file, processing: finalized.processing } }, logger)

@@ -34,9 +34,10 @@ export function createJobRunner({ backend, manifests, policy, attempts, logger }
     const base: JobDocument = { type, state: 'running', attempts: attempt, startedAt, outputs: [] }
     await manifests.writeJob(job.fileId, base)
     try {
-      const bytes = await readWhole(await backend.objects.read(plan.key), policy.maxInputBytes)
-      signal.throwIfAborted()
+      // The record names where the bytes are now (a promoted file moves once); the plan, where they were.
       const record = await backend.records.get(job.fileId)
+      const bytes = await readWhole(await backend.objects.read(record?.key ?? plan.key), policy.maxInputBytes)
+      signal.throwIfAborted()
       const { outputs, result } = await runStep(type, { bytes, type: plan.type, name: record?.name ?? null }, policy)
       signal.throwIfAborted()
       const stored: JobDocument['outputs'] = []

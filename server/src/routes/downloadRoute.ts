@@ -17,6 +17,8 @@ export interface DownloadRouteOptions {
  * `GET /files/:id`: the bytes of a finished upload, with Range and ETag. Incomplete uploads are 404
  * (as in @tus/server), quarantined ones 410. A complete upload that was never finalized (the
  * server died between the last byte and the verdict) is finalized here, as unverified.
+ * The bytes come from the record's key: the promoted object, served with the Content-Type and
+ * Cache-Control it was stored with (kept `private`: this route answers only the file's owner).
  */
 export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions) {
   return async (c: Context): Promise<Response> => {
@@ -40,10 +42,12 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
 
     const etag = `"sha256-${record.sha256}"`
     const headers: Record<string, string> = {
-      ...contentHeaders(record.type, record.name),
+      ...contentHeaders(record.promoted?.contentType ?? record.type, record.name),
       'Accept-Ranges': 'bytes',
       ETag: etag,
-      'Cache-Control': 'private, no-cache',
+      'Cache-Control': record.promoted
+        ? privateCacheControl(record.promoted.cacheControl)
+        : 'private, no-cache',
     }
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers)
 
@@ -51,7 +55,7 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
     if (range === 'unsatisfiable') {
       return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${record.size}` })
     }
-    const stream = await backend.objects.read(backend.keyOf(id), range)
+    const stream = await backend.objects.read(record.key, range)
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`
       headers['Content-Length'] = String(range.end - range.start + 1)
@@ -61,4 +65,9 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
     headers[DIGEST_HEADER] = formatSha256Digest(Buffer.from(record.sha256, 'hex'))
     return new Response(toWebStream(stream), { status: 200, headers })
   }
+}
+
+/** A shared cache must not keep one user's file for another: `private` unless the policy said. */
+function privateCacheControl(cacheControl: string): string {
+  return /(^|,)\s*(public|private)\b/i.test(cacheControl) ? cacheControl : `private, ${cacheControl}`
 }
