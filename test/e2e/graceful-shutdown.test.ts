@@ -113,10 +113,7 @@ describe.each(STORE_KINDS)('graceful shutdown on the %s store', (kind) => {
 
     server = await start(graceMs, server.port)
     expect(await headOffset(url)).toBe(stored)
-    const finished = await patch(url, stored, bytes.subarray(stored), reprDigest(bytes))
-    expect(finished.status, await finished.clone().text()).toBe(200)
-    expect((await finished.json()).state).toBe('verified')
-    expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+    await finishByteExact(url, stored, bytes)
   })
 
   it('cuts off a PATCH that outlasts the grace, exits 1, and the upload resumes byte-exact', async () => {
@@ -147,10 +144,7 @@ describe.each(STORE_KINDS)('graceful shutdown on the %s store', (kind) => {
     expect(offset).toBeGreaterThan(0)
     expect(offset).toBeLessThanOrEqual(sent)
     if (kind === 'disk') await expectWholeInfoFiles(store.env.FERRY_DATA_DIR ?? '')
-    const finished = await patch(url, offset, bytes.subarray(offset), reprDigest(bytes))
-    expect(finished.status, await finished.clone().text()).toBe(200)
-    expect((await finished.json()).state).toBe('verified')
-    expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+    await finishByteExact(url, offset, bytes)
   })
 
   it('exits at once on a second signal', async () => {
@@ -170,6 +164,14 @@ describe.each(STORE_KINDS)('graceful shutdown on the %s store', (kind) => {
     expect(Date.now() - signalledAt).toBeLessThan(5_000)
   })
 })
+
+/** Sends the rest from `offset` with the whole file's digest: verified, and served back byte-exact. */
+async function finishByteExact(url: string, offset: number, bytes: Uint8Array) {
+  const finished = await patch(url, offset, bytes.subarray(offset), reprDigest(bytes))
+  expect(finished.status, await finished.clone().text()).toBe(200)
+  expect((await finished.json()).state).toBe('verified')
+  expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+}
 
 /** Every upload info file on disk parses: none was left half written. */
 async function expectWholeInfoFiles(dataDir: string) {
