@@ -36,13 +36,15 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): (signa
 
   async function shutDown(signal: string): Promise<void> {
     const deadline = Date.now() + graceMs
-    logger.info({ signal, graceMs, inFlight: drain.inFlight }, 'shutting down: finishing requests in flight')
+    const inFlight = drain.inFlight
+    logger.info({ signal, graceMs, inFlight }, 'shutting down: finishing requests in flight')
     let drainedNow = false
     await settleWithin([drain.drain(server).then(() => (drainedNow = true))], graceMs)
     // Read once: the drain also completes after a cut-off, which is not finishing in time.
     const drained = drainedNow
     if (!drained) {
-      logger.warn({ inFlight: drain.inFlight, graceMs }, 'shutdown grace expired: cutting off requests in flight')
+      const cut = drain.inFlight
+      logger.warn({ inFlight: cut, graceMs }, 'shutdown grace expired: cutting off requests in flight')
       await drain.cutOff(server, CUT_OFF_SETTLE_MS)
     }
     let closed = false

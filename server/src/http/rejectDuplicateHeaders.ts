@@ -33,8 +33,11 @@ export interface RejectDuplicateHeadersOptions {
  * @hono/node-server passes as `c.env.incoming`, and lets requests through on runtimes without one.
  * Node itself answers 400 to a repeated Content-Length before the app sees it.
  */
-export function rejectDuplicateHeaders(options: RejectDuplicateHeadersOptions = {}): MiddlewareHandler {
-  const names = new Map((options.headers ?? SINGLE_HEADERS).map((name) => [name.toLowerCase(), name]))
+export function rejectDuplicateHeaders(
+  options: RejectDuplicateHeadersOptions = {},
+): MiddlewareHandler {
+  const listed = options.headers ?? SINGLE_HEADERS
+  const names = new Map(listed.map((name) => [name.toLowerCase(), name]))
   return async (c, next) => {
     const repeated = firstRepeated(rawHeadersOf(c.env), names)
     if (repeated === undefined) return next()

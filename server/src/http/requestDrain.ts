@@ -6,7 +6,7 @@ import { settleWithin } from '../processing/queue/settleWithin.js'
 
 type Fetch = (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>
 
-/** Requests that write (a PATCH, or a POST that may carry the first bytes): refused once draining. */
+/** Requests that write (PATCH, and POST that may carry the first bytes): refused once draining. */
 const WRITES = new Set(['PATCH', 'POST'])
 
 export interface RequestDrainOptions {
@@ -20,7 +20,7 @@ export interface RequestDrainOptions {
 }
 
 export interface RequestDrain {
-  /** Wraps the app's fetch for `serve()`: counts requests in flight, refuses new writes once draining. */
+  /** Wraps the app's fetch for `serve()`: counts requests in flight; refuses writes once draining. */
   wrap(fetch: Fetch): Fetch
   /**
    * Stops accepting connections and closes each one as soon as it is idle; resolves once every
@@ -52,9 +52,12 @@ export function createRequestDrain(options: RequestDrainOptions = {}): RequestDr
   const closeIdle = () => setImmediate(() => drainingServer?.closeIdleConnections())
 
   const refuse = (request: Request) =>
-    new FerryHttpError(503, ERROR_CODES.shuttingDown, 'this server is shutting down; retry the request', {
-      headers: { 'Retry-After': String(options.retryAfterSeconds ?? 1), Connection: 'close' },
-    }).toResponse(options.errorHeaders?.(request.headers.get('origin') ?? undefined))
+    new FerryHttpError(
+      503,
+      ERROR_CODES.shuttingDown,
+      'this server is shutting down; retry the request',
+      { headers: { 'Retry-After': String(options.retryAfterSeconds ?? 1), Connection: 'close' } },
+    ).toResponse(options.errorHeaders?.(request.headers.get('origin') ?? undefined))
 
   return {
     wrap: (fetch) => (request, env) => {

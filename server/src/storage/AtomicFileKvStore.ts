@@ -20,7 +20,8 @@ export class AtomicFileKvStore<T = Upload> extends FileKvStore<T> {
   override async set(key: string, value: T): Promise<void> {
     const target = path.resolve(this.directory, `${key}.json`)
     if (!isPathInsideDirectory(this.directory, target)) throw ERRORS.FILE_NOT_FOUND
-    const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`)
+    const name = `.${path.basename(target)}.${randomUUID()}.tmp`
+    const temporary = path.join(path.dirname(target), name)
     try {
       await writeFile(temporary, JSON.stringify(value))
       await rename(temporary, target)
