@@ -71,12 +71,14 @@ export function createDiskPromoter({
   return {
     async promote(plan: PromotionPlan) {
       await place(pathOf(plan.sourceKey), pathOf(plan.key))
+      // Named unlike a tus info file (no `size`, no `metadata`): this JSON sits in the tus
+      // store's folder tree, and must never read as an upload if an id with `/` reaches the store.
       await documents.put(`${plan.key}.json`, {
         key: plan.key,
-        size: plan.size,
+        contentLength: plan.size,
         contentType: plan.contentType,
         cacheControl: plan.cacheControl,
-        metadata: plan.metadata,
+        userMetadata: plan.metadata,
         // Ciphertext is bound to its upload id; decrypting needs that id, not this path.
         ...(encrypted
           ? { encryption: { algorithm: 'AES-256-GCM', boundTo: plan.metadata['upload-id'] } }

@@ -78,9 +78,9 @@ describe('createPromotion on the disk store', () => {
     const sidecar = JSON.parse(await readFile(path.join(directory, `${promoted.key}.json`), 'utf8'))
     expect(sidecar).toMatchObject({
       key: promoted.key,
-      size: PNG.length,
+      contentLength: PNG.length,
       contentType: 'image/png',
-      metadata: {
+      userMetadata: {
         'original-name': 'pixel.png',
         uploader: 'auth0|alice',
         sha256: 'a'.repeat(64),
