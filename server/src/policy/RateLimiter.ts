@@ -6,7 +6,8 @@
  * caps the Map under a flood of distinct ids. Every call is O(1) amortised.
  *
  * Per process: each server instance counts on its own, so N instances allow N times the limit.
- * Scaling out needs a shared store (a Redis-backed limiter behind this same interface).
+ * Instances that scale out share one budget through `createRedisRateLimiter`, the same bucket
+ * kept in Redis behind the same `RateLimiter` interface.
  */
 
 /** Options of `createRateLimiter`. */
@@ -51,12 +52,33 @@ export interface RateDecision {
   retryAfterSeconds: number
 }
 
-/** Counts uploads per user, in this process. */
+/** Counts uploads per user. */
 export interface RateLimiter {
   /** Takes one upload from the user's allowance, if there is one left. */
+  take(userId: string): RateDecision | Promise<RateDecision>
+}
+
+/** Counts uploads per user, in this process: answers at once. */
+export interface MemoryRateLimiter extends RateLimiter {
   take(userId: string): RateDecision
   /** Users currently tracked (for tests and metrics). */
   readonly size: number
+}
+
+/** Refuses a limit, window or cap that is not a positive whole number. */
+export function checkRateLimiterOptions(options: Record<string, number>): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(
+        `ferry-server: rate limiter ${name} must be a positive integer, got ${String(value)}`,
+      )
+    }
+  }
+}
+
+/** The refusal for a bucket `waitMs` short of one upload; `Retry-After` is at least 1 s. */
+export function refusal(waitMs: number): RateDecision {
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) }
 }
 
 /**
@@ -78,19 +100,9 @@ const EVICTIONS_PER_CALL = 2
  * const { allowed, retryAfterSeconds } = limiter.take(principal.userId)
  * if (!allowed) throw new PolicyError('rate-limited', 'too many uploads', { retryAfterSeconds })
  */
-export function createRateLimiter(options: Partial<RateLimiterOptions> = {}): RateLimiter {
+export function createRateLimiter(options: Partial<RateLimiterOptions> = {}): MemoryRateLimiter {
   const { limit, windowMs, clock, maxUsers } = { ...defaultRateLimiterOptions, ...options }
-  for (const [name, value] of [
-    ['limit', limit],
-    ['windowMs', windowMs],
-    ['maxUsers', maxUsers],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new RangeError(
-        `ferry-server: rate limiter ${name} must be a positive integer, got ${String(value)}`,
-      )
-    }
-  }
+  checkRateLimiterOptions({ limit, windowMs, maxUsers })
   const capacity = limit * windowMs
   const buckets = new Map<string, Bucket>()
 
@@ -120,8 +132,7 @@ export function createRateLimiter(options: Partial<RateLimiterOptions> = {}): Ra
         bucket.credit -= windowMs
         return { allowed: true, retryAfterSeconds: 0 }
       }
-      const waitMs = (windowMs - bucket.credit) / limit
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) }
+      return refusal((windowMs - bucket.credit) / limit)
     },
     get size() {
       return buckets.size
