@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { inject, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
@@ -79,6 +81,46 @@ async function upload(
     url,
     id: url.split('/').at(-1) ?? '',
     file: (await response.json()) as { key: string; state: string },
+  }
+}
+
+/**
+ * A real HTTP proxy in front of the S3 server that answers every server-side copy (a PUT with
+ * `x-amz-copy-source`) 503 while `failCopies` is on, and passes everything else through with its
+ * Host header, so SigV4 signatures still verify.
+ */
+async function startS3CopyFaults(target: string) {
+  const upstream = new URL(target)
+  const state = { failCopies: true, failed: 0 }
+  const server = createServer((incoming, outgoing) => {
+    if (state.failCopies && incoming.method === 'PUT' && incoming.headers['x-amz-copy-source']) {
+      state.failed++
+      incoming.resume()
+      outgoing.writeHead(503, { 'Content-Type': 'application/xml' })
+      outgoing.end('<Error><Code>ServiceUnavailable</Code><Message>injected by the test</Message></Error>')
+      return
+    }
+    const forwarded = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers)
+        response.pipe(outgoing)
+      },
+    )
+    forwarded.on('error', () => outgoing.destroy())
+    incoming.pipe(forwarded)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    state,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
 
@@ -300,6 +342,39 @@ describe.runIf(STORE_KINDS.includes('disk'))('promotion on the disk store', () =
 })
 
 describe.runIf(STORE_KINDS.includes('s3'))('promotion on the S3 store', () => {
+  it('answers 503 when the copy fails, keeps serving the tus object, and promotes on the next finish', async () => {
+    const store = await prepare('s3')
+    const faults = await startS3CopyFaults(store.env.FERRY_S3_ENDPOINT ?? '')
+    const server = await startServerProcess({
+      ...store.env,
+      FERRY_S3_ENDPOINT: faults.url,
+      FERRY_PROCESSING: 'false',
+    })
+    try {
+      const bytes = randomBytes(300_000)
+      const url = await createUpload(`${server.url}/files/`, bytes.length)
+      const id = url.split('/').at(-1) ?? ''
+      const failed = await patch(url, 0, bytes, reprDigest(bytes))
+      expect(failed.status).toBe(503)
+      expect((await failed.json()).error.code).toBe('promotion-failed')
+      expect(faults.state.failed).toBeGreaterThan(0)
+      expect(await store.listAll()).toContain(id)
+      expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+
+      faults.state.failCopies = false
+      const retried = await patch(url, bytes.length, new Uint8Array(0), reprDigest(bytes))
+      expect(retried.status).toBe(200)
+      const { key } = (await retried.json()) as { key: string }
+      expect(key).toMatch(CANONICAL)
+      expect(sha256((await store.bytesAt(key)) ?? Buffer.alloc(0))).toBe(sha256(bytes))
+      expect(await store.listAll()).not.toContain(id)
+      expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+    } finally {
+      await server.stop()
+      await faults.close()
+    }
+  })
+
   it('copies part by part (UploadPartCopy) above the threshold', async () => {
     const store = await prepare('s3')
     const server = await startServerProcess({
