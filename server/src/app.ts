@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { ERROR_CODES } from '@ferry/protocol'
-import type { Upload } from '@tus/utils'
+import type { Locker, Upload } from '@tus/utils'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
@@ -24,6 +24,7 @@ import { createFinalizer, quarantinedError, rejectedError } from './integrity/cr
 import { createStreamingDigests } from './integrity/createStreamingDigests.js'
 import { createHashCheckpoints } from './integrity/hashCheckpoints.js'
 import type { Processing } from './processing/createProcessing.js'
+import type { RateLimiter } from './policy/RateLimiter.js'
 import type { Promotion } from './promotion/createPromotion.js'
 import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
 import { createFileApi } from './routes/fileApi.js'
@@ -57,6 +58,16 @@ export interface AppOptions {
   /** Prometheus metrics, served at `/metrics`; none when left out. */
   metrics?: Metrics
   /**
+   * Upload locks shared by server instances (see locking/createCoordination.ts).
+   * @default an in-process FerryMemoryLocker
+   */
+  locker?: Locker
+  /**
+   * Counts uploads for the policy's rate limit, shared by server instances.
+   * @default an in-process limiter
+   */
+  rateLimiter?: RateLimiter
+  /**
    * Who a request comes from; every upload belongs to its creator and is invisible to others.
    * @default everyone is the same anonymous user (the demo)
    */
@@ -81,6 +92,8 @@ export function createApp({
   demo,
   authenticate = authenticateAnonymously,
   metrics,
+  locker,
+  rateLimiter,
 }: AppOptions): Hono {
   // The default: hash as the bytes arrive, so finishing an upload never reads it again.
   const digests =
@@ -113,7 +126,10 @@ export function createApp({
       )
     },
   })
-  const policy = createUploadPolicy(config.policy ?? { enabled: false, defaultTier: 'basic', uploadsPerMinute: 0 })
+  const policy = createUploadPolicy({
+    ...(config.policy ?? { enabled: false, defaultTier: 'basic', uploadsPerMinute: 0 }),
+    rateLimiter,
+  })
   const tus = createTusServer({
     backend,
     policy,
@@ -124,6 +140,7 @@ export function createApp({
     corsOrigins: config.corsOrigins,
     maxSize: config.maxSize,
     trustProxy: config.trustProxy,
+    locker,
   })
   const handleTus = (c: { req: { raw: Request } }) => tus.handleWeb(c.req.raw)
   const download = createDownloadRoute({ backend, finalize })

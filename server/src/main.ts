@@ -6,6 +6,7 @@ import { loadConfigOrExit } from './config/loadConfigOrExit.js'
 import { createRuntime } from './createRuntime.js'
 import { findDemoFiles } from './demoFiles.js'
 import { createGracefulShutdown } from './gracefulShutdown.js'
+import { createCoordination } from './locking/createCoordination.js'
 import { corsHeaders, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
 import { createRequestDrain } from './http/requestDrain.js'
 import { createMetrics } from './metrics/createMetrics.js'
@@ -40,7 +41,22 @@ async function main(): Promise<void> {
 
   const demo = findDemoFiles()
   const authenticate = createAuthenticate(config.auth)
-  const app = createApp({ config, backend, logger, hooks, processing, promotion, demo, authenticate, metrics })
+  // Upload locks and rate limits: in this process, or shared with other instances in Redis.
+  const coordination = createCoordination({ config: config.coordination, policy: config.policy, logger })
+  const { locker, rateLimiter } = coordination
+  const app = createApp({
+    config,
+    backend,
+    logger,
+    hooks,
+    processing,
+    promotion,
+    demo,
+    authenticate,
+    metrics,
+    locker,
+    rateLimiter,
+  })
   const drain = createRequestDrain({
     errorHeaders: (origin) => ({
       'Tus-Resumable': '1.0.0',
@@ -66,7 +82,7 @@ async function main(): Promise<void> {
     logger,
     close: async () => {
       stopCleanup()
-      await Promise.allSettled([runtime.close(), webhooks?.close()])
+      await Promise.allSettled([runtime.close(), webhooks?.close(), coordination.close()])
     },
   })
   // `on`, not `once`: a second signal reaches the handler, which then exits at once.

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { type AuthConfig, loadAuthConfig } from './authConfig.js'
 import { parseEncryptionKey } from '../storage/encryption/index.js'
+import { type CoordinationConfig, loadCoordinationConfig } from './coordinationConfig.js'
 import { createReaders, type Environment } from './environmentReaders.js'
 import { loadProcessingConfig, type ProcessingConfig } from './processingConfig.js'
 import { loadPromotionConfig } from './promotionConfig.js'
@@ -51,6 +52,8 @@ export interface ServerConfig {
   auth: AuthConfig
   policy: { enabled: boolean; defaultTier: 'basic' | 'premium' | 'enterprise'; uploadsPerMinute: number }
   processing: ProcessingConfig
+  /** Where upload locks and rate limits live: this process, or a Redis shared by instances. */
+  coordination: CoordinationConfig
   /** Naming and storing accepted uploads under canonical keys. */
   promotion: PromotionPolicy
   webhooks: WebhookConfig
@@ -135,6 +138,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     uploadsPerMinute: read.integer('FERRY_RATE_LIMIT', 60, { min: 0 }),
   }
   const processing = loadProcessingConfig(read, problems)
+  const coordination = loadCoordinationConfig(read, problems)
   const webhooks = loadWebhookConfig(read, problems)
   const promotion = loadPromotionConfig(read, problems, storeKind)
   if (problems.length > 0) throw new ConfigError(problems)
@@ -142,6 +146,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     auth,
     policy,
     processing,
+    coordination,
     promotion,
     webhooks,
     port,

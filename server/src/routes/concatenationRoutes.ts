@@ -61,7 +61,7 @@ export function createConcatenationRoutes({
       const principal = principalOf(c)
       const owner = principal.userId
       try {
-        policy.checkRate(owner)
+        await policy.checkRate(owner)
         if (header === undefined || header.trim() === 'partial') return await forward(c.req.raw, header !== undefined, principal)
         if (c.req.header('tus-resumable') !== '1.0.0') {
           throw new FerryHttpError(412, ERROR_CODES.concatInvalid, 'Tus-Resumable 1.0.0 is required')

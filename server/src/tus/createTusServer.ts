@@ -1,6 +1,6 @@
 import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import { Server } from '@tus/server'
-import { EVENTS, type Upload } from '@tus/utils'
+import { EVENTS, type Locker, type Upload } from '@tus/utils'
 import type { Logger } from 'pino'
 import { OWNER_HEADER, OWNER_METADATA_KEY, TIER_HEADER } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
@@ -29,6 +29,11 @@ export interface TusServerOptions {
   corsOrigins: string[] | '*'
   maxSize: number
   trustProxy: boolean
+  /**
+   * Upload locks; a RedisLocker when several instances serve the same uploads.
+   * @default new FerryMemoryLocker() (this process only)
+   */
+  locker?: Locker
 }
 
 /**
@@ -46,7 +51,7 @@ export function createTusServer(options: TusServerOptions): Server {
   const server = new Server({
     path: TUS_PATH,
     datastore: backend.datastore,
-    locker: new FerryMemoryLocker(),
+    locker: options.locker ?? new FerryMemoryLocker(),
     maxSize: options.maxSize,
     respectForwardedHeaders: options.trustProxy,
     allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,

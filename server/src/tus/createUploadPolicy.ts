@@ -21,22 +21,29 @@ export interface UploadPolicyOptions {
   defaultTier: Tier
   /** Uploads a user may create per minute; 0 for no limit. */
   uploadsPerMinute: number
+  /**
+   * Counts the uploads when there is a limit: a Redis-backed one shares it across instances.
+   * @default createRateLimiter({ limit: uploadsPerMinute, windowMs: 60_000 }) (this process only)
+   */
+  rateLimiter?: RateLimiter
 }
 
 /**
  * The upload policy at the three points it applies: the rate limit before a creation reaches tus,
  * the declared type, size and name at creation, and the real type of the first bytes received.
  */
-export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute }: UploadPolicyOptions) {
+export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rateLimiter }: UploadPolicyOptions) {
   const limiter: RateLimiter | undefined =
-    enabled && uploadsPerMinute > 0 ? createRateLimiter({ limit: uploadsPerMinute, windowMs: 60_000 }) : undefined
+    enabled && uploadsPerMinute > 0
+      ? (rateLimiter ?? createRateLimiter({ limit: uploadsPerMinute, windowMs: 60_000 }))
+      : undefined
   const tierOf = (tier: string | null | undefined): Tier => (tier && isTier(tier) ? tier : defaultTier)
 
   return {
     enabled,
     /** Before creation: 429 with Retry-After once a user has created too many uploads. */
-    checkRate(userId: string): void {
-      const decision = limiter?.take(userId)
+    async checkRate(userId: string): Promise<void> {
+      const decision = await limiter?.take(userId)
       if (decision && !decision.allowed) {
         throw new FerryHttpError(429, ERROR_CODES.rateLimited, `too many uploads; try again in ${decision.retryAfterSeconds} s`, {
           headers: { 'Retry-After': String(decision.retryAfterSeconds) },
