@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -8,7 +7,7 @@ import { inject, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { createTestBucket, type TestBucket } from '../helpers/s3.js'
 import { startServerProcess } from '../helpers/serverProcess.js'
-import { STORE_KINDS, type StoreKind } from '../helpers/stores.js'
+import { prepareStore, STORE_KINDS, type StoreKind } from '../helpers/stores.js'
 import { createUpload, patch, reprDigest, TUS } from '../helpers/tus.js'
 
 const MIB = 1024 * 1024
@@ -52,18 +51,12 @@ async function prepare(kind: StoreKind): Promise<Store> {
       },
     }
   }
-  const directory = await mkdtemp(path.join(tmpdir(), 'ferry-promotion-'))
+  const disk = await prepareStore('disk')
+  const directory = disk.env.FERRY_DATA_DIR ?? ''
   return {
+    ...disk,
     kind,
-    env: { FERRY_STORE: 'disk', FERRY_DATA_DIR: directory },
     directory,
-    async listAll() {
-      const entries = await readdir(directory, { recursive: true, withFileTypes: true })
-      return entries
-        .filter((entry) => entry.isFile())
-        .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
-        .sort()
-    },
     bytesAt: (key) => readFile(path.join(directory, key)).catch(() => undefined),
   }
 }
