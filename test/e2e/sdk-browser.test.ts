@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/browser.js'
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js'
-import { type GeneratedFile, generateFile, sha256OfResponse } from '../helpers/files.js'
+import { type GeneratedFile, generateFile, sha256, sha256OfResponse } from '../helpers/files.js'
 import { startUpload, uploadOutcome, uploadState, waitForUploaded } from '../helpers/sdkPage.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore } from '../helpers/stores.js'
@@ -95,6 +96,42 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     })
     expect(proxy.requests.filter((request) => request.status === 460)).toHaveLength(1)
     await expectStored(outcome, file12)
+  })
+
+  it('the hash worker digests each whole chunk as it reads the file, also after a checkpoint', async () => {
+    await page.setInputFiles('#picker', file12.path)
+    const digested = await page.evaluate(async (MIB) => {
+      const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }
+      const file = (document.getElementById('picker') as HTMLInputElement).files?.[0] as File
+      const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+      const run = async (chunkSize: number, resumeFrom?: { state: Uint8Array; offset: number }) => {
+        const chunks: { start: number; end: number; sha256: string }[] = []
+        const checkpoints: { state: Uint8Array; offset: number }[] = []
+        const digest = await new Ferry.WorkerHasher({ checkpointBytes: 4 * MIB }).digest(file, {
+          ...(resumeFrom ? { resumeFrom } : {}),
+          onCheckpoint: (checkpoint) => checkpoints.push(checkpoint),
+          chunkDigests: { chunkSize, onChunk: ({ start, end, digest }) => chunks.push({ start, end, sha256: hex(digest) }) },
+        })
+        return { sha256: hex(digest), chunks, checkpoints }
+      }
+      const whole = await run(4 * MIB)
+      const checkpoint = whole.checkpoints[0] as { state: Uint8Array; offset: number }
+      const resumed = await run(3 * MIB, checkpoint)
+      return { whole, resumed: { ...resumed, from: checkpoint.offset, checkpoints: [] } }
+    }, MIB)
+    const bytes = await readFile(file12.path)
+    const expected = (chunkSize: number, from: number) =>
+      Array.from({ length: Math.ceil((bytes.length - from) / chunkSize) }, (_, index) => {
+        const start = from + index * chunkSize
+        const end = Math.min(start + chunkSize, bytes.length)
+        return { start, end, sha256: sha256(bytes.subarray(start, end)) }
+      })
+    expect(digested.whole.sha256).toBe(file12.sha256)
+    expect(digested.whole.chunks).toEqual(expected(4 * MIB, 0))
+    expect(digested.resumed.from).toBe(4 * MIB)
+    expect(digested.resumed.sha256).toBe(file12.sha256)
+    // From a checkpoint at 4 MiB, 3 MiB chunks start at 6 MiB: the one straddling it is not whole.
+    expect(digested.resumed.chunks).toEqual(expected(3 * MIB, 6 * MIB))
   })
 
   it('fails with checksum-mismatch when the same chunk is damaged twice', async () => {

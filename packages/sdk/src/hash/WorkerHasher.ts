@@ -10,7 +10,8 @@ export interface WorkerHasherOptions {
    */
   workerUrl?: string | URL
   /**
-   * Bytes between two `onProgress` calls.
+   * Bytes between two `onProgress` calls. When chunks are digested too (`chunkDigests`), progress
+   * is reported once per chunk instead.
    * @default 4194304 (4 MiB)
    */
   sliceSize?: number
@@ -25,19 +26,24 @@ export const defaultWorkerHasherOptions = { sliceSize: 4 * 1024 * 1024, checkpoi
 
 /**
  * SHA-256 in a dedicated Web Worker with hash-wasm. The worker receives the Blob itself (a
- * handle, not its bytes) and reads it there, so hashing costs the page nothing.
+ * handle, not its bytes) and reads it there, so hashing costs the page nothing. It also digests
+ * the upload's chunks with WebCrypto on the way (`chunkDigests`), so each byte is read once.
  *
  * @example
  * const digest = await new WorkerHasher().digest(file)
  */
 export class WorkerHasher implements Hasher {
+  readonly digestsChunks = true
   readonly #options: WorkerHasherOptions & typeof defaultWorkerHasherOptions
 
   constructor(options: WorkerHasherOptions = {}) {
     this.#options = { ...defaultWorkerHasherOptions, ...options }
   }
 
-  digest(blob: Blob, { onProgress, onCheckpoint, resumeFrom, signal }: DigestOptions = {}): Promise<Uint8Array> {
+  digest(
+    blob: Blob,
+    { onProgress, onCheckpoint, resumeFrom, chunkDigests, signal }: DigestOptions = {},
+  ): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError())
       const { worker, release } = this.#startWorker()
@@ -53,6 +59,9 @@ export class WorkerHasher implements Hasher {
         const reply = event.data
         if (reply.type === 'progress') onProgress?.(reply.bytesHashed)
         else if (reply.type === 'checkpoint') onCheckpoint?.({ state: reply.state, offset: reply.offset })
+        else if (reply.type === 'chunk') {
+          chunkDigests?.onChunk({ start: reply.start, end: reply.end, digest: new Uint8Array(reply.digest) })
+        }
         else if (reply.type === 'done') finish(() => resolve(new Uint8Array(reply.digest)))
         else finish(() => reject(new FerryError(`hashing failed: ${reply.message}`, { code: 'hash-failed' })))
       }
@@ -63,7 +72,13 @@ export class WorkerHasher implements Hasher {
         )
       }
       const { sliceSize, checkpointBytes } = this.#options
-      const request: HashRequest = { blob, sliceSize, checkpointBytes, ...(resumeFrom ? { resumeFrom } : {}) }
+      const request: HashRequest = {
+        blob,
+        sliceSize,
+        checkpointBytes,
+        ...(chunkDigests ? { chunkSize: chunkDigests.chunkSize } : {}),
+        ...(resumeFrom ? { resumeFrom } : {}),
+      }
       worker.postMessage(request)
     })
   }

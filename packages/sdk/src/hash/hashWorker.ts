@@ -1,11 +1,14 @@
 /**
- * The hash worker: streams the Blob and feeds hash-wasm's incremental SHA-256, so the file is
- * never held whole and the main thread never touches the bytes. Every
- * `checkpointBytes` it posts hash-wasm's saved state, which the SDK stores with the upload so a
- * reload continues hashing where it stopped. Bundled into the SDK as a string (see
- * rollup.config.mjs) so that a single `<script>` tag carries it.
+ * The hash worker: reads the Blob once, as segments that line up with the upload's chunks, and
+ * for each segment (1) when it is a whole chunk, digests it with WebCrypto and posts that SHA-256
+ * for the chunk's `Upload-Checksum`, and (2) feeds it to hash-wasm's incremental SHA-256 of the
+ * whole file. So the file is never held whole, each byte is read from it once, and the main
+ * thread never touches the bytes. Every `checkpointBytes` it posts hash-wasm's saved state, which
+ * the SDK stores with the upload so a reload continues hashing where it stopped. Bundled into the
+ * SDK as a string (see rollup.config.mjs) so that a single `<script>` tag carries it.
  */
 import { createSHA256 } from 'hash-wasm'
+import { readSegments } from './readSegments.js'
 import type { HashReply, HashRequest } from './types.js'
 
 interface WorkerScope {
@@ -21,7 +24,7 @@ scope.onmessage = (event) => {
   })
 }
 
-async function hash({ blob, sliceSize, checkpointBytes, resumeFrom }: HashRequest): Promise<void> {
+async function hash({ blob, sliceSize, checkpointBytes, chunkSize, resumeFrom }: HashRequest): Promise<void> {
   const sha256 = await createSHA256()
   sha256.init()
   let hashed = 0
@@ -34,29 +37,31 @@ async function hash({ blob, sliceSize, checkpointBytes, resumeFrom }: HashReques
       sha256.init()
     }
   }
-  // One stream instead of a slice per step: Chromium counts every live slice of an in-memory
-  // Blob against its blob storage until it is collected, and a Worker that allocates little is
-  // rarely collected, so slicing a large generated Blob here ran out of storage.
-  const reader = (hashed > 0 ? blob.slice(hashed) : blob).stream().getReader()
-  let sinceProgress = 0
+  const resumedAt = hashed
   let sinceCheckpoint = 0
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) break
-    sha256.update(value)
-    hashed += value.length
-    sinceProgress += value.length
-    sinceCheckpoint += value.length
-    if (sinceProgress >= sliceSize) {
-      sinceProgress = 0
-      scope.postMessage({ type: 'progress', bytesHashed: hashed })
+  // The chunk digest runs on WebCrypto's own thread while hash-wasm works on the same bytes here;
+  // at most one is in flight, so the copies it holds stay bounded.
+  let chunkDigest: Promise<void> = Promise.resolve()
+  for await (const { start, bytes } of readSegments(blob, { from: hashed, segmentSize: chunkSize ?? sliceSize })) {
+    const end = start + bytes.length
+    if (chunkSize !== undefined && start % chunkSize === 0) {
+      await chunkDigest
+      // WebCrypto copies its input when called, so the segment's buffer may be refilled at once.
+      chunkDigest = crypto.subtle.digest('SHA-256', bytes).then((digest) => {
+        scope.postMessage({ type: 'chunk', start, end, digest }, [digest])
+      })
     }
+    sha256.update(bytes)
+    hashed = end
+    sinceCheckpoint += bytes.length
+    scope.postMessage({ type: 'progress', bytesHashed: hashed })
     if (sinceCheckpoint >= checkpointBytes && hashed < blob.size) {
       sinceCheckpoint = 0
       scope.postMessage({ type: 'checkpoint', state: sha256.save(), offset: hashed })
     }
   }
-  scope.postMessage({ type: 'progress', bytesHashed: hashed })
+  await chunkDigest
+  if (hashed === resumedAt) scope.postMessage({ type: 'progress', bytesHashed: hashed })
   const digest = sha256.digest('binary')
   scope.postMessage({ type: 'done', digest: digest.buffer as ArrayBuffer }, [digest.buffer as ArrayBuffer])
 }

@@ -4,6 +4,13 @@ export interface HashCheckpoint {
   offset: number
 }
 
+/** The SHA-256 of the bytes `start` to `end` (exclusive) of the file, one upload chunk. */
+export interface ChunkDigest {
+  start: number
+  end: number
+  digest: Uint8Array
+}
+
 export interface DigestOptions {
   /** Called as bytes are hashed, with the running total. */
   onProgress?: (bytesHashed: number) => void
@@ -11,6 +18,12 @@ export interface DigestOptions {
   onCheckpoint?: (checkpoint: HashCheckpoint) => void
   /** Continue from a saved state instead of the first byte. */
   resumeFrom?: HashCheckpoint
+  /**
+   * Also digest every whole chunk of `chunkSize` bytes (chunks start at multiples of it) that
+   * lies at or after the point hashing starts from, and report each through `onChunk`, in order,
+   * before the returned promise resolves. Honoured only by a hasher whose `digestsChunks` is true.
+   */
+  chunkDigests?: { chunkSize: number; onChunk: (chunk: ChunkDigest) => void }
   signal?: AbortSignal
 }
 
@@ -18,6 +31,11 @@ export interface DigestOptions {
 export interface Hasher {
   /** Resolves with the raw 32-byte SHA-256 digest. */
   digest(blob: Blob, options?: DigestOptions): Promise<Uint8Array>
+  /**
+   * True when `digest()` honours `chunkDigests`: the upload then takes each chunk's
+   * `Upload-Checksum` from the hasher instead of reading the chunk a second time.
+   */
+  readonly digestsChunks?: boolean
 }
 
 /** Messages between `WorkerHasher` and the hash worker. */
@@ -25,11 +43,14 @@ export interface HashRequest {
   blob: Blob
   sliceSize: number
   checkpointBytes: number
+  /** Digest whole chunks of this size too (see `DigestOptions.chunkDigests`). */
+  chunkSize?: number
   resumeFrom?: HashCheckpoint
 }
 
 export type HashReply =
   | { type: 'progress'; bytesHashed: number }
   | { type: 'checkpoint'; state: Uint8Array; offset: number }
+  | { type: 'chunk'; start: number; end: number; digest: ArrayBuffer }
   | { type: 'done'; digest: ArrayBuffer }
   | { type: 'error'; message: string }

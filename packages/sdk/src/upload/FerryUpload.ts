@@ -13,6 +13,7 @@ import {
 } from 'tus-js-client'
 import { errorFromResponse, FerryError } from '../errors.js'
 import { Emitter } from '../events/Emitter.js'
+import { ChunkDigests } from '../hash/ChunkDigests.js'
 import type { HashCheckpoint } from '../hash/types.js'
 import { WorkerHasher } from '../hash/WorkerHasher.js'
 import { followProcessing } from '../processing/followProcessing.js'
@@ -66,6 +67,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
   #tus: TusUpload | undefined
   #digest: Promise<Uint8Array> | undefined
   #digestSettled = false
+  #chunkDigests: ChunkDigests | undefined
   #hashAbort: AbortController | undefined
   #attempt: Attempt | undefined
   #storageKey: string | undefined
@@ -150,12 +152,6 @@ export class FerryUpload extends Emitter<UploadEvents> {
     const fileFingerprint = await fingerprint(this.file, { endpoint: this.options.endpoint }).catch(() => undefined)
     const previous = fileFingerprint ? (await storage.findUploadsByFingerprint(fileFingerprint))[0] : undefined
     if (previous) this.#storageKey = previous.urlStorageKey
-    if (!this.#digest) {
-      const checkpoint = this.#storageKey ? await storage.loadHashState(this.#storageKey) : undefined
-      this.#digest = this.#startHashing(storage, checkpoint)
-      // A hashing failure must surface even while the upload is still sending bytes.
-      this.#digest.catch((error: unknown) => this.#fail(toFerryError(error)))
-    }
     const server = await discoverServer(this.options.endpoint, this.options.headers)
     const checksums =
       this.options.chunkChecksums &&
@@ -164,6 +160,12 @@ export class FerryUpload extends Emitter<UploadEvents> {
       server.extensions.includes('checksum') &&
       server.checksumAlgorithms.includes('sha256')
     this.#parallel = this.options.parallelUploads > 1 && server.extensions.includes('concatenation')
+    if (!this.#digest) {
+      const checkpoint = this.#storageKey ? await storage.loadHashState(this.#storageKey) : undefined
+      this.#digest = this.#startHashing(storage, checkpoint, checksums)
+      // A hashing failure must surface even while the upload is still sending bytes.
+      this.#digest.catch((error: unknown) => this.#fail(toFerryError(error)))
+    }
     if (this.#state !== 'uploading') return // paused or cancelled meanwhile
     const tus = this.#createTusUpload(storage, fileFingerprint, checksums)
     this.#tus = tus
@@ -186,7 +188,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
       },
       urlStorage: storage,
       ...(this.#parallel ? { parallelUploads: this.options.parallelUploads } : {}),
-      ...(checksums ? { httpStack: checksumHttpStack(new DefaultHttpStack({})) } : {}),
+      ...(checksums ? { httpStack: this.#checksumHttpStack() } : {}),
       fingerprint: async () => fileFingerprint ?? '',
       // Without a content fingerprint (no WebCrypto on plain http) two files could be confused.
       storeFingerprintForResuming: fileFingerprint !== undefined,
@@ -219,13 +221,40 @@ export class FerryUpload extends Emitter<UploadEvents> {
     })
   }
 
-  #startHashing(storage: FerryUrlStorage, resumeFrom: HashCheckpoint | undefined): Promise<Uint8Array> {
+  /**
+   * Chunk checksums from the hasher, which digests each chunk as it reads the file for the
+   * whole-file hash; waiting for it is not a stall. With parallel uploads a PATCH's offset is
+   * within its part, not the file, so those chunks are digested by the stack itself.
+   */
+  #checksumHttpStack() {
+    const chunkDigest = (start: number, end: number) => {
+      const pending = this.#parallel ? undefined : this.#chunkDigests?.get(start, end)
+      if (!pending) return undefined
+      this.#watchdog.stop()
+      return pending.finally(() => this.#watchdog.touch())
+    }
+    return checksumHttpStack({ httpStack: new DefaultHttpStack({}), chunkDigest })
+  }
+
+  #startHashing(
+    storage: FerryUrlStorage,
+    resumeFrom: HashCheckpoint | undefined,
+    withChunkDigests: boolean,
+  ): Promise<Uint8Array> {
     this.#hashAbort = new AbortController()
     this.#digestSettled = false
+    this.#chunkDigests?.stop()
+    const { chunkSize } = this.options
+    const chunkDigests =
+      withChunkDigests && !this.#parallel && this.options.hasher.digestsChunks && Number.isSafeInteger(chunkSize)
+        ? new ChunkDigests({ chunkSize, fileSize: this.file.size, from: resumeFrom?.offset ?? 0 })
+        : undefined
+    this.#chunkDigests = chunkDigests
     const bytesTotal = this.file.size
     const digest = this.options.hasher.digest(this.file, {
       signal: this.#hashAbort.signal,
       ...(resumeFrom ? { resumeFrom } : {}),
+      ...(chunkDigests ? { chunkDigests: { chunkSize, onChunk: (chunk) => chunkDigests.add(chunk) } } : {}),
       onProgress: (bytesHashed) => this.emit('hash-progress', { bytesHashed, bytesTotal }),
       onCheckpoint: ({ state, offset }) => {
         if (this.#storageKey) void storage.saveHashState(this.#storageKey, state, offset).catch(() => {})
@@ -235,6 +264,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
       () => (this.#digestSettled = true),
       () => {},
     )
+    // Whatever the hasher did not digest by the time it stopped is digested by the HTTP stack.
+    digest.finally(() => chunkDigests?.stop()).catch(() => {})
     return digest
   }
 

@@ -1,0 +1,73 @@
+export interface ReadSegmentsOptions {
+  /** Byte of the Blob to start at. */
+  from: number
+  /** Segments end on multiples of this (counted from the Blob's first byte), or at its end. */
+  segmentSize: number
+}
+
+/** Bytes of a Blob from `start`; a view into a buffer that the next segment overwrites. */
+export interface Segment {
+  start: number
+  bytes: Uint8Array<ArrayBuffer>
+}
+
+/**
+ * Reads a Blob from `from` to its end as consecutive segments that end on multiples of
+ * `segmentSize`, so that they line up with the upload's chunks (the first one is shorter when
+ * `from` is not such a multiple). One stream instead of a slice per segment: Chromium counts
+ * every live slice of an in-memory Blob against its blob storage until it is collected, and a
+ * Worker that allocates little is rarely collected, so slicing a large generated Blob ran out of
+ * storage. The pieces the stream delivers are copied into one reused buffer of `segmentSize`
+ * bytes, which bounds memory by the chunk size whatever the file size.
+ *
+ * @example
+ * for await (const { start, bytes } of readSegments(file, { from: 0, segmentSize: 8 << 20 })) use(start, bytes)
+ */
+export async function* readSegments(
+  blob: Blob,
+  { from, segmentSize }: ReadSegmentsOptions,
+): AsyncGenerator<Segment, void, undefined> {
+  if (!(Number.isSafeInteger(segmentSize) && segmentSize > 0)) {
+    throw new RangeError(`segmentSize must be a positive whole number of bytes, not ${segmentSize}`)
+  }
+  if (from >= blob.size) return
+  const buffer = new Uint8Array(Math.min(segmentSize, blob.size - from))
+  let start = from
+  let end = segmentEnd(start, segmentSize, blob.size)
+  let filled = 0
+  const reader = (from > 0 ? blob.slice(from) : blob).stream().getReader()
+  let finished = false
+  try {
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      if (start + filled + value.length > blob.size) throw changed(blob.size + value.length, blob.size)
+      let offset = 0
+      while (offset < value.length) {
+        const taken = Math.min(value.length - offset, end - start - filled)
+        buffer.set(value.subarray(offset, offset + taken), filled)
+        filled += taken
+        offset += taken
+        if (filled === end - start) {
+          yield { start, bytes: buffer.subarray(0, filled) }
+          start = end
+          end = segmentEnd(start, segmentSize, blob.size)
+          filled = 0
+        }
+      }
+    }
+    finished = true
+  } finally {
+    // A consumer that stops early (an aborted hash) must not leave the file's stream open.
+    if (!finished) await reader.cancel().catch(() => {})
+  }
+  if (start !== blob.size) throw changed(start + filled, blob.size)
+}
+
+function changed(read: number, size: number): Error {
+  return new Error(`read ${read} bytes of a file of ${size}; was it changed while being read?`)
+}
+
+function segmentEnd(start: number, segmentSize: number, size: number): number {
+  return Math.min((Math.floor(start / segmentSize) + 1) * segmentSize, size)
+}
