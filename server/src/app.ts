@@ -186,8 +186,10 @@ export function createApp({
   const ownership: MiddlewareHandler = async (c, next) => {
     if (c.req.method === 'OPTIONS' || c.req.method === 'POST') return next()
     const id = c.req.param('id') ?? ''
-    const upload = await backend.datastore.getUpload(id).catch(() => undefined)
-    if (upload && ownerOf(upload) !== principalOf(c).userId) {
+    // Hono decodes `%2F` in the id; an id is one path segment, never a way into another folder.
+    const isSegment = !/[/\\]/.test(id)
+    const upload = isSegment ? await backend.datastore.getUpload(id).catch(() => undefined) : undefined
+    if (!isSegment || (upload && ownerOf(upload) !== principalOf(c).userId)) {
       const error = new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
       return error.toResponse(errorHeaders(c.req.header('origin')))
     }

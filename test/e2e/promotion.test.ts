@@ -6,6 +6,7 @@ import path from 'node:path'
 import { inject, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { createTestBucket, type TestBucket } from '../helpers/s3.js'
+import { readMetric } from '../helpers/metrics.js'
 import { startServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore, STORE_KINDS, type StoreKind } from '../helpers/stores.js'
 import { createUpload, patch, reprDigest, TUS } from '../helpers/tus.js'
@@ -298,6 +299,11 @@ describe.runIf(STORE_KINDS.includes('disk'))('promotion on the disk store', () =
         files: { key: string }[]
       }
       expect(files.files.map((file) => file.key)).toEqual([key])
+      // Accepted once: metrics (and post-finish hooks) hear of the file on the finish that promoted
+      // it, and not again on a later one.
+      expect(await readMetric(server.url, 'ferry_uploads_completed_total{state="verified"}')).toBe(1)
+      expect((await patch(url, bytes.length, new Uint8Array(0), reprDigest(bytes))).status).toBe(200)
+      expect(await readMetric(server.url, 'ferry_uploads_completed_total{state="verified"}')).toBe(1)
     } finally {
       await server.stop()
     }

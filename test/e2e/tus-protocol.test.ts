@@ -112,6 +112,17 @@ describe.each(STORE_KINDS)('tus 1.0.0 status codes and headers on the %s store',
     it('answers an unknown upload with 404', async () => {
       expect((await patchWith(`${endpoint}ffffffffffffffffffffffffffffffff`, { 'Upload-Offset': '0' })).status).toBe(404)
     })
+
+    it('answers an id that smuggles a path (%2F, %5C) with 404 on every method', async () => {
+      const url = await createUpload(endpoint, 5)
+      const id = url.split('/').at(-1) ?? ''
+      for (const smuggled of [`..%2F${id}`, `x%2F..%2F..%2F${id}`, `..%5C${id}`, `${id}%2F`]) {
+        expect((await fetch(`${endpoint}${smuggled}`, { method: 'HEAD', headers: TUS })).status).toBe(404)
+        expect((await fetch(`${endpoint}${smuggled}`)).status).toBe(404)
+        expect((await patchWith(`${endpoint}${smuggled}`, { 'Upload-Offset': '0' }, Buffer.from('hello'))).status).toBe(404)
+      }
+      expect(await headOffset(url)).toBe(0)
+    })
   })
 
   // Sent over a raw socket: fetch joins repeated headers into one line. Each request would be

@@ -77,6 +77,26 @@ describe.each(STORE_KINDS)('uploads on the %s store', (kind) => {
     expect(retry.status).toBe(410)
   })
 
+  it('keeps a verified file as it was when a later finish claims another digest', async () => {
+    const bytes = randomBytes(MIB + 17)
+    const url = await createUpload(`${server.url}/files/`, bytes.length)
+    const finished = await patch(url, 0, bytes, reprDigest(bytes))
+    expect(finished.status, await finished.clone().text()).toBe(200)
+    const file = await finished.json()
+
+    // The answer got lost; the client finishes again, once right and once wrong.
+    const again = await patch(url, bytes.length, new Uint8Array(0), reprDigest(bytes))
+    expect(again.status, await again.clone().text()).toBe(200)
+    expect(await again.json()).toEqual(file)
+    const wrong = await patch(url, bytes.length, new Uint8Array(0), reprDigest(randomBytes(8)))
+    expect(wrong.status).toBe(422)
+    expect((await wrong.json()).error.message).toContain('stays as it was verified')
+
+    const description = await (await fetch(`${server.url}/api/files/${file.id}`)).json()
+    expect(description).toMatchObject({ state: 'verified', key: file.key, sha256: sha256(bytes) })
+    expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+  })
+
   it('answers a malformed digest with 400 and accepts the right one afterwards', async () => {
     const bytes = randomBytes(64 * 1024)
     const url = await createUpload(`${server.url}/files/`, bytes.length)

@@ -74,9 +74,11 @@ export function createFinalizer({
     if (existing?.state === 'quarantined') throw quarantinedError(upload.id)
     if (existing?.state === 'rejected') throw rejectedError(existing)
     if (existing && (claimed === undefined || claimed === existing.sha256)) {
-      if (claimed === undefined || existing.state === 'verified') return accept(existing, request)
-      return accept(await save({ ...existing, state: 'verified' }), request)
+      const current =
+        claimed === undefined || existing.state === 'verified' ? existing : await save({ ...existing, state: 'verified' })
+      return current.acceptedAt ? accept(current, request) : announce(current, request)
     }
+    if (existing && claimed !== undefined) return refuseLateMismatch(existing, claimed)
     if (claimed === undefined && requireDigest) {
       throw new FerryHttpError(
         400,
@@ -85,7 +87,7 @@ export function createFinalizer({
       )
     }
 
-    const actual = existing?.sha256 ?? (await digestOf(upload, request))
+    const actual = await digestOf(upload, request)
     const record: FileRecord = {
       id: upload.id,
       key: backend.keyOf(upload.id),
@@ -118,11 +120,35 @@ export function createFinalizer({
       throw rejectedError(rejected, error.status)
     }
 
-    const finalized = await accept(await save(record), request)
+    return announce(await save(record), request)
+  }
+
+  /** Accepts a file for the first time: metrics and `post-finish` hear of it exactly once. */
+  async function announce(record: FileRecord, request: Request | undefined): Promise<Finalized> {
+    const accepted = await accept(record, request)
+    const finalized = { ...accepted, record: await save({ ...accepted.record, acceptedAt: new Date().toISOString() }) }
     onAccepted?.(finalized.record)
-    const { finishedAt: _finishedAt, owner: _owner, ...file } = finalized.record
+    const { finishedAt: _finishedAt, owner: _owner, acceptedAt: _acceptedAt, ...file } = finalized.record
     await runPostHook(hooks, 'post-finish', { file: { ...file, processing: finalized.processing } }, logger)
     return finalized
+  }
+
+  /**
+   * A digest that differs from the one a finished file was judged by. A verified file stays as it
+   * is (its bytes matched the digest sent with them; this claim is the client's mistake); an
+   * unverified one is quarantined, where its bytes were stored and promoted.
+   */
+  async function refuseLateMismatch(existing: FileRecord, claimed: string): Promise<never> {
+    if (existing.state !== 'verified') {
+      await save({ ...existing, state: 'quarantined', claimedSha256: claimed })
+      logger.warn({ uploadId: existing.id, claimed, actual: existing.sha256 }, 'upload quarantined: late digest mismatch')
+    }
+    throw new FerryHttpError(
+      422,
+      ERROR_CODES.digestMismatch,
+      `SHA-256 of upload ${existing.id} is ${existing.sha256} but the client sent ${claimed}` +
+        (existing.state === 'verified' ? '; the file stays as it was verified' : '; the upload is quarantined and will not be served'),
+    )
   }
 
   async function save(record: FileRecord): Promise<FileRecord> {

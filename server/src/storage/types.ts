@@ -11,6 +11,11 @@ export interface FileRecord extends Omit<FileDescription, 'url' | 'processing' |
   claimedSha256?: string
   /** Why a hook rejected the file. */
   reason?: string
+  /**
+   * When the file was accepted (promoted, indexed, handed to processing, announced to hooks);
+   * absent while a failed step (a promotion that hit a store error) waits for the next finish.
+   */
+  acceptedAt?: string
   /** How the file was stored under its canonical `key` (see promotion/); absent until then. */
   promoted?: { contentType: string; cacheControl: string; promotedAt: string }
 }
