@@ -54,6 +54,16 @@ export function isS3NotFound(error: unknown): boolean {
   )
 }
 
+/**
+ * True when an S3 error says a multipart upload no longer exists (it was completed or aborted).
+ * AWS answers NoSuchUpload; DigitalOcean Spaces and others NoSuchKey. A bare 404 does not count:
+ * the SDK also names any 404 without an S3 error code `NotFound`.
+ */
+export function isS3UploadGone(error: unknown): boolean {
+  const candidate = error as { name?: string; Code?: string }
+  return [candidate?.name, candidate?.Code].some((code) => code === 'NoSuchUpload' || code === 'NoSuchKey')
+}
+
 /** Calls `onError` with the operation's name whenever a request of `client` fails. */
 export function reportErrors(client: S3Client, onError: (operation: string) => void): void {
   client.middlewareStack.add(
