@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ERROR_CODES } from '@ferry/protocol'
-import { Upload } from '@tus/utils'
+import { type DataStore, Upload } from '@tus/utils'
 import type { Logger } from 'pino'
 import { OWNER_METADATA_KEY, ownerOf } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
@@ -11,8 +11,10 @@ import type { StorageBackend } from '../storage/types.js'
  * a partial upload is an ordinary tus upload whose metadata marks it `partial` (it is not verified,
  * processed or served on its own); a final upload is created here with the partials' total
  * length, and assembled by appending each partial's bytes through the store's own `write`, in
- * order, as soon as every partial is complete, which may be after the final was declared. The
- * partials are removed once assembled (the extension lets a server do so).
+ * order, as soon as every partial is complete, which may be after the final was declared. On S3
+ * a partial becomes a part of the final by server-side copy where S3 allows (a part of at least
+ * 5 MiB, or the last), so its bytes never pass through Node. The partials are removed once
+ * assembled (the extension lets a server do so).
  */
 export const CONCAT_METADATA_KEY = 'ferry-concat'
 const PENDING_PREFIX = 'concat/pending/'
@@ -46,8 +48,19 @@ export interface ConcatenationOptions {
   onAssembled: (final: Upload, digest: string | null) => Promise<void>
 }
 
+/**
+ * A store that appends another object's bytes without reading them (S3's UploadPartCopy); it
+ * answers undefined when it cannot for those bytes, which are then written as usual.
+ */
+interface ServerSideCopy {
+  appendCopy(id: string, offset: number, source: { key: string; start: number; end: number }): Promise<number | undefined>
+}
+
+const canCopy = (store: DataStore): store is DataStore & ServerSideCopy => 'appendCopy' in store
+
 export function createConcatenation({ backend, logger, onAssembled }: ConcatenationOptions) {
   const { datastore, documents } = backend
+  const copier = canCopy(datastore) ? datastore : undefined
   const assembling = new Set<string>()
 
   async function partialsOf(ids: string[]): Promise<Upload[]> {
@@ -80,9 +93,16 @@ export function createConcatenation({ backend, logger, onAssembled }: Concatenat
         const size = part.size ?? 0
         // A retried assembly skips what an earlier, interrupted one already appended.
         if (offset < position + size) {
-          const range = offset > position ? { start: offset - position, end: size - 1 } : undefined
-          const stream = await backend.objects.read(backend.keyOf(part.id), size === 0 ? undefined : range)
-          offset = await datastore.write(stream, pending.finalId, offset)
+          const start = offset > position ? offset - position : 0
+          const source = { key: backend.keyOf(part.id), start, end: size - 1 }
+          const copied = copier ? await copier.appendCopy(pending.finalId, offset, source) : undefined
+          if (copied !== undefined) {
+            offset = copied
+          } else {
+            const range = start > 0 ? { start, end: size - 1 } : undefined
+            const stream = await backend.objects.read(source.key, size === 0 ? undefined : range)
+            offset = await datastore.write(stream, pending.finalId, offset)
+          }
         }
         position += size
       }
