@@ -1,10 +1,11 @@
 // Server upload throughput on loopback: Ferry's tus endpoint (8 MiB PATCH chunks, digest checked at
 // the end) against the plain peer on the same machine in the same run: a minimal Node server that
-// streams a PUT to disk, and a plain S3 PutObject to the same S3 server.
+// streams a PUT to disk, and a plain S3 PutObject to the same S3 server. Also the Ferry server's
+// peak resident memory above its idle size during each contender's uploads (target < 64 MiB).
 //
 //   node bench/server-throughput.mjs [--size-mib 256] [--rounds 3] [--stores disk,s3]
+//   node bench/server-throughput.mjs --size-mib 4096 --rounds 1 --stores s3     # memory on 4 GiB
 import { spawn } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -14,7 +15,10 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { S3 } from '@aws-sdk/client-s3'
+import { writeRandomFile } from './lib/files.mjs'
 import { compare, printTable } from './lib/measure.mjs'
+import { residentBytes } from './lib/processes.mjs'
+import { printResidentGrowth, withResidentGrowth } from './lib/residentPeak.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -27,19 +31,12 @@ const size = Number(values['size-mib']) * 1024 * 1024
 const rounds = Number(values.rounds)
 const stores = values.stores.split(',')
 const MIB = 1024 * 1024
+const RSS_LIMIT_MIB = 64
 const root = fileURLToPath(new URL('..', import.meta.url))
 const work = await mkdtemp(path.join(tmpdir(), 'ferry-bench-'))
 
 const source = path.join(work, 'source.bin')
-const sourceHash = createHash('sha256')
-const out = createWriteStream(source)
-for (let written = 0; written < size; written += 1024 * 1024) {
-  const block = randomBytes(1024 * 1024)
-  sourceHash.update(block)
-  if (!out.write(block)) await new Promise((resolve) => out.once('drain', resolve))
-}
-await new Promise((resolve) => out.end(resolve))
-const digest = sourceHash.digest()
+const digest = Buffer.from((await writeRandomFile(source, size)).sha256, 'hex')
 
 async function startFerry(env) {
   const port = 3900 + Math.floor(Math.random() * 90)
@@ -53,7 +50,13 @@ async function startFerry(env) {
     } catch {}
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  return { url: `http://127.0.0.1:${port}/files/`, stop: () => child.kill('SIGTERM') }
+  // Idle size once it answers, before any upload: the baseline for its memory growth.
+  return {
+    url: `http://127.0.0.1:${port}/files/`,
+    pid: child.pid,
+    idleBytes: residentBytes(child.pid),
+    stop: () => child.kill('SIGTERM'),
+  }
 }
 
 async function tusUpload(endpoint, chunkSize) {
@@ -81,7 +84,6 @@ async function tusUpload(endpoint, chunkSize) {
   }
 }
 
-const results = []
 if (stores.includes('disk')) {
   const dataDir = path.join(work, 'ferry-data')
   const ferry = await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: dataDir })
@@ -94,10 +96,17 @@ if (stores.includes('disk')) {
       () => response.writeHead(500).end(),
     )
   }).listen(3899, '127.0.0.1')
-  const disk = await compare(
+  const ferryRuns = withResidentGrowth(
     [
       { name: 'Ferry, disk store, 8 MiB PATCHes + SHA-256 check', run: () => tusUpload(ferry.url, 8 * MIB) },
       { name: 'Ferry, disk store, one PATCH + SHA-256 check', run: () => tusUpload(ferry.url, size) },
+    ],
+    ferry.pid,
+    ferry.idleBytes,
+  )
+  const disk = await compare(
+    [
+      ...ferryRuns.contenders,
       {
         name: 'plain Node PUT streamed to disk',
         run: async () => {
@@ -114,7 +123,7 @@ if (stores.includes('disk')) {
     { rounds, bytes: size },
   )
   printTable(`Disk, ${size / 1024 / 1024} MiB, median of ${rounds}`, disk)
-  results.push(...disk)
+  printResidentGrowth(`Ferry server memory, disk, ${size / MIB} MiB uploads`, ferryRuns.growth, RSS_LIMIT_MIB)
   ferry.stop()
   plain.close()
 }
@@ -152,10 +161,17 @@ if (stores.includes('s3')) {
     FERRY_S3_SECRET_ACCESS_KEY: 'testing',
   })
   let counter = 0
-  const s3 = await compare(
+  const ferryRuns = withResidentGrowth(
     [
       { name: 'Ferry, S3 store, 8 MiB PATCHes + SHA-256 check', run: () => tusUpload(ferry.url, 8 * MIB) },
       { name: 'Ferry, S3 store, one PATCH + SHA-256 check', run: () => tusUpload(ferry.url, size) },
+    ],
+    ferry.pid,
+    ferry.idleBytes,
+  )
+  const s3 = await compare(
+    [
+      ...ferryRuns.contenders,
       {
         name: 'plain PutObject of the same file',
         run: () =>
@@ -170,6 +186,7 @@ if (stores.includes('s3')) {
     { rounds, bytes: size },
   )
   printTable(`S3 (local OpenStack Swift), ${size / 1024 / 1024} MiB, median of ${rounds}`, s3)
+  printResidentGrowth(`Ferry server memory, S3, ${size / MIB} MiB uploads`, ferryRuns.growth, RSS_LIMIT_MIB)
   ferry.stop()
   const stop = spawn('bash', [path.join(root, 'scripts/s3/stop.sh'), path.join(work, 's3')], { stdio: 'ignore' })
   await new Promise((resolve) => stop.on('exit', resolve))
