@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './loadConfig.js'
+import { loadConfig } from './loadConfig.js'
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems
-    throw error
-  }
-  return []
+/** Expects loading `env` to fail with exactly these problem lines. */
+function expectProblems(env: Record<string, string>, problems: unknown[]): void {
+  expect(() => loadConfig(env)).toThrow(expect.objectContaining({ name: 'ConfigError', problems }))
 }
 
 describe('FERRY_COORDINATION', () => {
@@ -22,11 +17,12 @@ describe('FERRY_COORDINATION', () => {
   })
 
   it('says what is missing or wrong, once', () => {
-    expect(problemsOf({ FERRY_COORDINATION: 'redis' })).toEqual([
+    expectProblems({ FERRY_COORDINATION: 'redis' }, [
       expect.stringMatching(/^FERRY_REDIS_URL is required with FERRY_COORDINATION=redis/),
     ])
-    expect(problemsOf({ FERRY_COORDINATION: 'zookeeper' })).toEqual([expect.stringContaining('FERRY_COORDINATION')])
-    const bothBad = problemsOf({ FERRY_COORDINATION: 'redis', FERRY_QUEUE: 'bullmq', FERRY_REDIS_URL: 'localhost:6379' })
-    expect(bothBad).toEqual(['FERRY_REDIS_URL must be a redis:// or rediss:// URL, got "localhost:6379"'])
+    expectProblems({ FERRY_COORDINATION: 'zookeeper' }, [expect.stringContaining('FERRY_COORDINATION')])
+    expectProblems({ FERRY_COORDINATION: 'redis', FERRY_QUEUE: 'bullmq', FERRY_REDIS_URL: 'localhost:6379' }, [
+      'FERRY_REDIS_URL must be a redis:// or rediss:// URL, got "localhost:6379"',
+    ])
   })
 })
