@@ -133,5 +133,8 @@ describe('the upload rate limit with two instances on one Redis', () => {
     const refused = await create(b)
     expect(refused.status).toBe(429)
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    // Shutdown closes the Redis connections in time: a clean exit.
+    await Promise.all([a.stop(), b.stop()])
+    expect([(await a.ended).code, (await b.ended).code]).toEqual([0, 0])
   })
 })
