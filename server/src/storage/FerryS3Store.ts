@@ -9,7 +9,7 @@ import { type StoredPart, writeParts } from './s3/writeParts.js'
 import { isS3NotFound, isS3UploadGone } from './s3Compatibility.js'
 
 export interface FerryS3StoreOptions extends S3StoreOptions {
-  /** Parts of one request uploaded at the same time. @default 4 */
+  /** Parts of one request uploaded at the same time. @default 2 */
   concurrentPartUploads?: number
   /** Part buffers in memory across all uploads (each `partSize` bytes). @default 16 */
   maxBufferedParts?: number
@@ -20,7 +20,7 @@ export interface FerryS3StoreOptions extends S3StoreOptions {
 }
 
 export const ferryS3StoreDefaults = {
-  concurrentPartUploads: 4,
+  concurrentPartUploads: 2,
   maxBufferedParts: 16,
   maxRememberedUploads: 10_000,
   streamParts: true,
