@@ -1,10 +1,11 @@
 // Server upload throughput on loopback: Ferry's tus endpoint (8 MiB PATCH chunks, digest checked at
 // the end) against the plain peer on the same machine in the same run: a minimal Node server that
-// streams a PUT to disk, and a plain S3 PutObject to the same S3 server. Also the Ferry server's
-// peak resident memory above its idle size during each contender's uploads (target < 64 MiB).
+// streams a PUT to disk, and a plain S3 PutObject to the same S3 server. On S3 also Ferry's store
+// and stock @tus/s3-store driven directly, without HTTP (what the store alone costs). And the Ferry
+// server's peak resident memory above its idle size during each contender's uploads (< 64 MiB).
 //
-//   node bench/server-throughput.mjs [--size-mib 256] [--rounds 3] [--stores disk,s3]
-//   node bench/server-throughput.mjs --size-mib 4096 --rounds 1 --stores s3     # memory on 4 GiB
+//   node bench/server-throughput.mjs [--size-mib 256] [--rounds 3] [--stores disk,s3] [--ferry-main server/dist/main.js]
+//   node bench/server-throughput.mjs --size-mib 4096 --rounds 1 --stores s3 --store-alone no   # 4 GiB memory
 import { spawn } from 'node:child_process'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -15,16 +16,22 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { S3 } from '@aws-sdk/client-s3'
+import { S3Store } from '@tus/s3-store'
 import { writeRandomFile } from './lib/files.mjs'
 import { compare, printTable } from './lib/measure.mjs'
 import { residentBytes } from './lib/processes.mjs'
 import { printResidentGrowth, withResidentGrowth } from './lib/residentPeak.mjs'
+import { uploadThroughStore } from './lib/storeWrites.mjs'
 
 const { values } = parseArgs({
   options: {
     'size-mib': { type: 'string', default: '256' },
     rounds: { type: 'string', default: '3' },
     stores: { type: 'string', default: 'disk,s3' },
+    // Another build of the server, to compare two versions on the same machine.
+    'ferry-main': { type: 'string', default: 'server/dist/main.js' },
+    // `no` leaves out the S3 stores driven without HTTP (saves time on 4 GiB).
+    'store-alone': { type: 'string', default: 'yes' },
   },
 })
 const size = Number(values['size-mib']) * 1024 * 1024
@@ -40,7 +47,7 @@ const digest = Buffer.from((await writeRandomFile(source, size)).sha256, 'hex')
 
 async function startFerry(env) {
   const port = 3900 + Math.floor(Math.random() * 90)
-  const child = spawn(process.execPath, [path.join(root, 'server/dist/main.js')], {
+  const child = spawn(process.execPath, [path.resolve(root, values['ferry-main'])], {
     env: { ...process.env, ...env, PORT: String(port), FERRY_LOG_LEVEL: 'warn' },
     stdio: 'inherit',
   })
@@ -144,14 +151,15 @@ if (stores.includes('s3')) {
     start.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`s3 start: exit ${code}`)))),
   )
   const endpoint = 'http://127.0.0.1:8390'
-  const client = new S3({
+  const clientConfig = {
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'test:tester', secretAccessKey: 'testing' },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  })
+  }
+  const client = new S3(clientConfig)
   await client.createBucket({ Bucket: 'bench' })
   const ferry = await startFerry({
     FERRY_STORE: 's3',
@@ -169,9 +177,30 @@ if (stores.includes('s3')) {
     ferry.pid,
     ferry.idleBytes,
   )
+  // The stores alone, as @tus/server drives them, without HTTP: what the store costs by itself.
+  const storeConfig = { bucket: 'bench', ...clientConfig }
+  const { createS3Backend } = await import(
+    path.join(path.dirname(path.resolve(root, values['ferry-main'])), 'storage/s3Backend.js')
+  )
+  const ferryStore = createS3Backend({ ...storeConfig, ...storeConfig.credentials, partSize: 8 * MIB }).datastore
+  const stockStore = new S3Store({ partSize: 8 * MIB, useTags: false, s3ClientConfig: storeConfig })
+  const storesAlone =
+    values['store-alone'] === 'yes'
+      ? [
+          {
+            name: 'Ferry S3 store alone (no HTTP, no hash), 8 MiB writes',
+            run: () => uploadThroughStore(ferryStore, source, size, 8 * MIB),
+          },
+          {
+            name: 'stock @tus/s3-store alone (no HTTP, no hash), 8 MiB writes',
+            run: () => uploadThroughStore(stockStore, source, size, 8 * MIB),
+          },
+        ]
+      : []
   const s3 = await compare(
     [
       ...ferryRuns.contenders,
+      ...storesAlone,
       {
         name: 'plain PutObject of the same file',
         run: () =>
