@@ -23,6 +23,7 @@ import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
 import { createStreamingDigests } from './integrity/createStreamingDigests.js'
 import { createHashCheckpoints } from './integrity/hashCheckpoints.js'
+import { createHashWorkers } from './integrity/hashWorkers.js'
 import type { Processing } from './processing/createProcessing.js'
 import type { RateLimiter } from './policy/RateLimiter.js'
 import type { Promotion } from './promotion/createPromotion.js'
@@ -100,6 +101,7 @@ export function createApp({
     (config.serverHash ?? 'stream') === 'stream'
       ? createStreamingDigests({
           checkpoints: createHashCheckpoints(backend.documents),
+          workers: createHashWorkers(),
           offsetOf: (id) => backend.datastore.getUpload(id).then((upload) => upload.offset, () => undefined),
           // On disk an unfinished upload's bytes can be read back; on S3 they sit in parts.
           readStored: backend.kind === 'disk' ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,

@@ -6,8 +6,11 @@ import type { ByteRange } from '../storage/types.js'
 import { createTemporaryDocuments } from '../webhooks/webhookTestKit.js'
 import { createStreamingDigests, type StreamingDigests } from './createStreamingDigests.js'
 import { createHashCheckpoints, type HashCheckpoints } from './hashCheckpoints.js'
+import { createHashWorkers } from './hashWorkers.js'
 
 const logger = pino({ level: 'silent' })
+// Small enough that the tests' chunks also go through the path where update waits for the worker.
+const workers = createHashWorkers({ threads: 2, highWaterBytes: 64 * 1024 })
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
 /** What the store holds of one upload; the tests play @tus/server's part around it. */
@@ -26,6 +29,7 @@ afterEach(() => removeDocuments())
 function digestsWith(options: { readStored?: boolean } = {}): StreamingDigests {
   return createStreamingDigests({
     checkpoints,
+    workers,
     offsetOf: async () => stored.length,
     readStored: options.readStored
       ? async (_id: string, range: ByteRange) => [stored.subarray(range.start, range.end + 1)]

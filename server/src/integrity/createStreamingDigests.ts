@@ -1,8 +1,9 @@
 import type { Upload } from '@tus/utils'
-import { createSHA256, type IHasher } from 'hash-wasm'
+import { createSHA256 } from 'hash-wasm'
 import type { Logger } from 'pino'
 import type { ByteRange } from '../storage/types.js'
 import type { HashCheckpoints } from './hashCheckpoints.js'
+import type { HashWorkers, RemoteHash } from './hashWorkers.js'
 
 /** The hash of one request's body, continued from the checkpoint at the offset it starts at. */
 interface RunningHash {
@@ -10,8 +11,11 @@ interface RunningHash {
   id: string | undefined
   start: number
   hashed: number
-  /** `undefined` when the bytes before `start` were never hashed: a re-read will be needed. */
-  hasher: IHasher | undefined
+  /**
+   * `undefined` when the bytes before `start` were never hashed, or hashing failed: the digest
+   * will come from a re-read.
+   */
+  hasher: RemoteHash | undefined
   /** Set once the upload is complete and its digest was taken. */
   digest?: string
 }
@@ -42,6 +46,8 @@ export interface StreamingDigests {
 
 export interface StreamingDigestOptions {
   checkpoints: HashCheckpoints
+  /** Where the hashing runs, beside the event loop. */
+  workers: HashWorkers
   /** The upload's current offset from the store, to learn what an interrupted write stored. */
   offsetOf: (id: string) => Promise<number | undefined>
   /**
@@ -66,6 +72,7 @@ export interface StreamingDigestOptions {
  */
 export function createStreamingDigests({
   checkpoints,
+  workers,
   offsetOf,
   readStored,
   maxCatchUpBytes = 64 * 1024 * 1024,
@@ -73,27 +80,27 @@ export function createStreamingDigests({
 }: StreamingDigestOptions): StreamingDigests {
   const running = new WeakMap<Request, RunningHash>()
 
-  async function resume(id: string | undefined, start: number): Promise<IHasher | undefined> {
-    const hasher = await createSHA256()
-    if (start === 0) return hasher.init()
+  async function resume(id: string | undefined, start: number): Promise<RemoteHash | undefined> {
+    if (start === 0) return workers.open()
     if (!id) return undefined
     const checkpoint = await checkpoints.get(id)
-    if (checkpoint?.offset === start) return hasher.load(Buffer.from(checkpoint.state, 'base64'))
+    const state = checkpoint ? Buffer.from(checkpoint.state, 'base64') : undefined
+    if (checkpoint?.offset === start) return workers.open(state)
     const from = checkpoint?.offset ?? 0
     if (!readStored || from > start || start - from > maxCatchUpBytes) return undefined
-    if (checkpoint) hasher.load(Buffer.from(checkpoint.state, 'base64'))
-    else hasher.init()
+    const hasher = await workers.open(state)
     try {
       let read = 0
       for await (const chunk of await readStored(id, { start: from, end: start - 1 })) {
-        hasher.update(chunk)
+        await hasher.update(chunk)
         read += chunk.length
       }
-      if (read !== start - from) return undefined
+      if (read !== start - from) throw new Error(`read ${read} bytes of ${start - from}`)
       logger.info({ uploadId: id, from, to: start }, 'hash caught up on bytes stored past its checkpoint')
       return hasher
     } catch (error) {
       logger.warn({ err: error, uploadId: id }, 'reading stored bytes to continue the hash failed')
+      hasher.close()
       return undefined
     }
   }
@@ -103,7 +110,7 @@ export function createStreamingDigests({
     if (hash.digest !== undefined) return checkpoints.delete(id)
     if (hash.hasher && offset === hash.start + hash.hashed) {
       if (hash.hashed === 0) return
-      const state = Buffer.from(hash.hasher.save()).toString('base64')
+      const state = Buffer.from(await hash.hasher.save()).toString('base64')
       await checkpoints.put(id, { offset, state })
     } else if (offset !== hash.start) {
       // Bytes were stored that this hash does not match (or never covered): no checkpoint is
@@ -117,9 +124,10 @@ export function createStreamingDigests({
       if (!request.body) return request
       const hash: RunningHash = { id, start, hashed: 0, hasher: await resume(id, start) }
       const hashing = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          hash.hasher?.update(chunk)
+        async transform(chunk, controller) {
           hash.hashed += chunk.length
+          // A hash that fails costs a re-read at the end, never the upload.
+          await hash.hasher?.update(chunk).catch((error: unknown) => giveUp(hash, error))
           controller.enqueue(chunk)
         },
       })
@@ -139,7 +147,7 @@ export function createStreamingDigests({
       if (!hash) return
       running.delete(request)
       const id = hash.id ?? idFromLocation(response.headers.get('location'))
-      if (!id) return
+      if (!id) return hash.hasher?.close()
       try {
         const answered = response.ok ? Number(response.headers.get('upload-offset') ?? Number.NaN) : Number.NaN
         const offset = Number.isSafeInteger(answered) ? answered : await offsetOf(id)
@@ -149,6 +157,8 @@ export function createStreamingDigests({
         // A lost checkpoint costs a re-read at the end, never a wrong verdict.
         logger.warn({ err: error, uploadId: id }, 'saving the hash checkpoint failed')
         await checkpoints.delete(id).catch(() => undefined)
+      } finally {
+        hash.hasher?.close()
       }
     },
 
@@ -156,7 +166,7 @@ export function createStreamingDigests({
       const size = upload.size ?? upload.offset
       const hash = request ? running.get(request) : undefined
       if (hash?.hasher && hash.start + hash.hashed === size) {
-        hash.digest ??= hash.hasher.digest('hex')
+        hash.digest ??= await hash.hasher.digest().catch((error: unknown) => giveUp(hash, error))
         return hash.digest
       }
       if (hash) return undefined
@@ -167,6 +177,14 @@ export function createStreamingDigests({
     },
 
     forget: (id) => checkpoints.delete(id),
+  }
+
+  function giveUp(hash: RunningHash, error: unknown): undefined {
+    if (!hash.hasher) return undefined
+    logger.warn({ err: error, uploadId: hash.id }, 'hashing failed: the digest will come from a re-read')
+    hash.hasher.close()
+    hash.hasher = undefined
+    return undefined
   }
 }
 

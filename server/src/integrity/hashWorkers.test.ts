@@ -1,0 +1,55 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createHashWorkers } from './hashWorkers.js'
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+const workers = createHashWorkers({ threads: 2, highWaterBytes: 256 * 1024 })
+afterAll(() => workers.terminate())
+
+describe('createHashWorkers', () => {
+  it('hashes like node:crypto, with many hashes interleaved on two threads', async () => {
+    const inputs = Array.from({ length: 5 }, (_, index) => randomBytes(300_000 + index * 70_001))
+    const hashes = await Promise.all(inputs.map(() => workers.open()))
+    for (let offset = 0; offset < 700_000; offset += 65_536) {
+      await Promise.all(
+        hashes.map((hash, index) => {
+          const piece = inputs[index]?.subarray(offset, offset + 65_536) ?? new Uint8Array(0)
+          return piece.length > 0 ? hash.update(piece) : undefined
+        }),
+      )
+    }
+    const digests = await Promise.all(hashes.map((hash) => hash.digest()))
+    expect(digests).toEqual(inputs.map(sha256))
+  })
+
+  it('continues from a saved state in a new hash', async () => {
+    const bytes = randomBytes(1_000_003)
+    const first = await workers.open()
+    await first.update(bytes.subarray(0, 400_000))
+    const state = await first.save()
+    first.close()
+    const second = await workers.open(state)
+    await second.update(bytes.subarray(400_000))
+    expect(await second.digest()).toBe(sha256(bytes))
+  })
+
+  it('does not let the caller reuse a chunk before it is hashed', async () => {
+    const bytes = randomBytes(512 * 1024)
+    const hash = await workers.open()
+    const buffer = Buffer.alloc(64 * 1024)
+    for (let offset = 0; offset < bytes.length; offset += buffer.length) {
+      bytes.copy(buffer, 0, offset, offset + buffer.length)
+      await hash.update(buffer)
+      buffer.fill(0)
+    }
+    expect(await hash.digest()).toBe(sha256(bytes))
+  })
+
+  it('rejects, rather than answers wrongly, once its thread is gone', async () => {
+    const doomed = createHashWorkers({ threads: 1 })
+    const hash = await doomed.open()
+    await hash.update(randomBytes(1000))
+    await doomed.terminate()
+    await expect(hash.digest()).rejects.toThrow(/hash worker/)
+  })
+})

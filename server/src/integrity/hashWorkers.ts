@@ -1,0 +1,163 @@
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+
+/** A SHA-256 running in a worker thread; its state can be saved and loaded like hash-wasm's. */
+export interface RemoteHash {
+  /**
+   * Hands a chunk to the worker (copied, so the caller may reuse it). Resolves at once while
+   * little is queued, and otherwise once the worker has caught up, so a fast sender waits for the
+   * hash instead of piling chunks up in memory.
+   */
+  update(chunk: Uint8Array): Promise<void>
+  /** hash-wasm `save()` of everything hashed so far. */
+  save(): Promise<Uint8Array>
+  /** Lowercase hex digest; the hash is finished afterwards. */
+  digest(): Promise<string>
+  /** Frees the hash in the worker. */
+  close(): void
+}
+
+export interface HashWorkers {
+  /** A fresh hash, or one continuing from a saved state. */
+  open(state?: Uint8Array): Promise<RemoteHash>
+  terminate(): Promise<void>
+}
+
+export interface HashWorkerOptions {
+  /** @default one per core but one (the event loop keeps a core), at least one */
+  threads?: number
+  /**
+   * Bytes queued for a hash before `update` waits for the worker.
+   * @default 8 MiB
+   */
+  highWaterBytes?: number
+}
+
+interface Pending {
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
+
+/**
+ * Worker threads that hash with hash-wasm. hash-wasm is the SHA-256 whose state can be saved, and
+ * it is several times slower than node:crypto; in a worker it runs beside the event loop that
+ * receives and stores the bytes, so an upload is limited by the slower of the two instead of
+ * their sum.
+ */
+export function createHashWorkers({
+  threads = Math.max(1, availableParallelism() - 1),
+  highWaterBytes = 8 * 1024 * 1024,
+}: HashWorkerOptions = {}): HashWorkers {
+  const hashWasm = createRequire(import.meta.url).resolve('hash-wasm')
+  const pool: Array<ReturnType<typeof startThread> | undefined> = Array.from({ length: threads }, () => undefined)
+  let nextThread = 0
+  let nextId = 0
+
+  function thread(index: number) {
+    const current = pool[index]
+    if (current && !current.failed) return current
+    const started = startThread(hashWasm)
+    pool[index] = started
+    return started
+  }
+
+  return {
+    async open(state) {
+      const worker = thread(nextThread++ % threads)
+      const id = nextId++
+      let queued = 0
+      let waiting: Promise<unknown> | undefined
+      await worker.call({ op: 'open', id, state })
+      return {
+        async update(chunk) {
+          const copy = new Uint8Array(chunk)
+          queued += copy.length
+          const done = worker.call({ op: 'update', id, chunk: copy }, [copy.buffer]).then(() => {
+            queued -= copy.length
+          })
+          waiting = done
+          if (queued > highWaterBytes) await done
+          else done.catch(() => undefined)
+        },
+        async save() {
+          await waiting
+          return (await worker.call({ op: 'save', id })) as Uint8Array
+        },
+        async digest() {
+          await waiting
+          return (await worker.call({ op: 'digest', id })) as string
+        },
+        close() {
+          worker.call({ op: 'close', id }).catch(() => undefined)
+        },
+      }
+    },
+    async terminate() {
+      await Promise.all(pool.map((started) => started?.worker.terminate()))
+    },
+  }
+}
+
+function startThread(hashWasm: string) {
+  const worker = new Worker(`(${hashThread.toString()})()`, { eval: true, workerData: { hashWasm } })
+  // Idle hash threads never keep the process alive.
+  worker.unref()
+  const pending = new Map<number, Pending>()
+  let nextSeq = 0
+  const started = {
+    worker,
+    failed: false,
+    call(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+      if (started.failed) return Promise.reject(new Error('the hash worker stopped'))
+      const seq = nextSeq++
+      return new Promise((resolve, reject) => {
+        pending.set(seq, { resolve, reject })
+        worker.postMessage({ ...message, seq }, transfer)
+      })
+    },
+  }
+  worker.on('message', (reply: { seq: number; value?: unknown; error?: string }) => {
+    const call = pending.get(reply.seq)
+    pending.delete(reply.seq)
+    if (reply.error === undefined) call?.resolve(reply.value)
+    else call?.reject(new Error(reply.error))
+  })
+  const fail = (error: Error) => {
+    started.failed = true
+    for (const call of pending.values()) call.reject(error)
+    pending.clear()
+  }
+  worker.on('error', fail)
+  worker.on('exit', () => fail(new Error('the hash worker exited')))
+  return started
+}
+
+/** The worker's side: one promise chain per hash keeps its operations in order. */
+function hashThread() {
+  // biome-ignore lint: runs as a plain script in the worker, where require is the way in.
+  const { parentPort, workerData } = require('node:worker_threads')
+  const { createSHA256 } = require(workerData.hashWasm)
+  const chains = new Map<number, Promise<any>>()
+  parentPort.on('message', (message: any) => {
+    const { op, id, seq } = message
+    if (op === 'open') {
+      chains.set(
+        id,
+        createSHA256().then((hasher: any) => (message.state ? hasher.load(message.state) : hasher.init())),
+      )
+    }
+    const chain = chains.get(id) ?? Promise.reject(new Error(`no hash ${id}`))
+    const next = chain.then((hasher: any) => {
+      let value: unknown
+      if (op === 'update') hasher.update(message.chunk)
+      else if (op === 'save') value = hasher.save()
+      else if (op === 'digest') value = hasher.digest('hex')
+      parentPort.postMessage({ seq, value })
+      return hasher
+    })
+    next.catch((error: Error) => parentPort.postMessage({ seq, error: String(error?.message ?? error) }))
+    if (op === 'close') chains.delete(id)
+    else chains.set(id, next)
+  })
+}
