@@ -16,8 +16,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel).child({ name: 'ferry-worker' })
   const runtime = await createRuntime({ config, logger, consume: true })
   logger.info({ store: config.store.kind }, 'ferry-worker running jobs')
+  // Running jobs get the configured grace (the queue's close waits that long), then a little
+  // for the connections to close; past that the exit says the stop was not clean.
   const shutdown = () => {
-    setTimeout(() => process.exit(0), 15_000).unref()
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 2_000).unref()
     void runtime.close().then(() => process.exit(0))
   }
   process.once('SIGTERM', shutdown)
