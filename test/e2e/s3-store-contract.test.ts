@@ -12,7 +12,7 @@ const PART = 5 * MIB
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
 /** The S3 store the server builds, on a fresh bucket; `open()` again is a restarted server. */
-async function prepare() {
+async function prepareBucket(rememberProgress: boolean) {
   const s3 = inject('s3')
   const bucket = await createTestBucket(s3)
   const open = () =>
@@ -24,6 +24,7 @@ async function prepare() {
       accessKeyId: s3.accessKeyId,
       secretAccessKey: s3.secretAccessKey,
       partSize: PART,
+      rememberProgress,
     }).datastore
   return { bucket, open }
 }
@@ -38,7 +39,14 @@ const body = (bytes: Buffer) => Readable.from((function* () {
   for (let start = 0; start < bytes.length; start += 64 * 1024) yield bytes.subarray(start, start + 64 * 1024)
 })())
 
-describe.skipIf(!selectedStores().includes('s3'))('the S3 store on a real S3 server', () => {
+const modes = [
+  { rememberProgress: true, name: 'one instance, remembering parts' },
+  { rememberProgress: false, name: 'several instances, reading parts from S3' },
+]
+
+describe.skipIf(!selectedStores().includes('s3')).each(modes)('the S3 store on a real S3 server ($name)', ({ rememberProgress }) => {
+  const prepare = () => prepareBucket(rememberProgress)
+
   it('takes requests of any length, keeps short tails in <id>.part, and continues after a restart', async () => {
     const { bucket, open } = await prepare()
     const bytes = randomBytes(17 * MIB + 5)
@@ -138,6 +146,23 @@ describe.skipIf(!selectedStores().includes('s3'))('the S3 store on a real S3 ser
     expect(copiedOrWritten).toEqual(['copied', 'written', 'written', 'copied', 'copied'])
     expect(offset).toBe(whole.length - 100)
     expect(await storedObject(bucket, id)).toBe(sha256(whole.subarray(100)))
+  })
+
+  it.runIf(!rememberProgress)('lets instances take turns on one upload', async () => {
+    const { bucket, open } = await prepare()
+    const instances = [open(), open()]
+    const bytes = randomBytes(3 * PART + 7)
+    const id = randomBytes(16).toString('hex')
+    await instances[0]!.create(new Upload({ id, size: bytes.length, offset: 0, metadata: {} }))
+    // Cuts that leave tails in <id>.part for the other instance to pick up.
+    const cuts = [0, 2 * MIB, PART + 3 * MIB, 2 * PART + 1, bytes.length]
+    for (let index = 0; index + 1 < cuts.length; index++) {
+      const store = instances[index % 2]!
+      const [start, end] = [cuts[index]!, cuts[index + 1]!]
+      expect((await store.getUpload(id)).offset).toBe(start)
+      expect(await store.write(body(bytes.subarray(start, end)), id, start)).toBe(end)
+    }
+    expect(await storedObject(bucket, id)).toBe(sha256(bytes))
   })
 
   it('removes the multipart upload, <id>.info and <id>.part', async () => {

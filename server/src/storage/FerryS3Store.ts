@@ -13,6 +13,12 @@ export interface FerryS3StoreOptions extends S3StoreOptions {
   concurrentPartUploads?: number
   /** Part buffers in memory across all uploads (each `partSize` bytes). @default 16 */
   maxBufferedParts?: number
+  /**
+   * Remember each upload's parts between requests instead of reading them from S3 before each
+   * one. Only when this process is the only one writing to the bucket (`FERRY_COORDINATION=memory`):
+   * with several instances another one may have written the next parts. @default false
+   */
+  rememberProgress?: boolean
   /** Uploads whose progress is remembered between requests. @default 10000 */
   maxRememberedUploads?: number
   /** Send a part while its bytes arrive when its length is known, instead of once it is full. @default true */
@@ -22,14 +28,16 @@ export interface FerryS3StoreOptions extends S3StoreOptions {
 export const ferryS3StoreDefaults = {
   concurrentPartUploads: 2,
   maxBufferedParts: 16,
+  rememberProgress: false,
   maxRememberedUploads: 10_000,
   streamParts: true,
 }
 
 /**
- * The S3 client's own logger, minus the warning it prints whenever a streamed request fails: a
- * streamed part is abandoned on purpose when its request ends early, and sent again from memory
- * when it failed.
+ * A logger for the S3 client, which otherwise warns on the console whenever a streamed request
+ * fails: a streamed part is abandoned on purpose when its request ends early, and sent again from
+ * memory when it failed. Failed commands reach their callers as rejections, so `error` (which the
+ * client calls for each, 404s included) stays quiet too.
  */
 const quietAboutAbandonedStreams = {
   debug: () => {},
@@ -37,7 +45,7 @@ const quietAboutAbandonedStreams = {
   warn: (...content: unknown[]) => {
     if (content[0] !== 'An error was encountered in a non-retryable streaming request.') console.warn(...content)
   },
-  error: (...content: unknown[]) => console.error(...content),
+  error: () => {},
 }
 
 /**
@@ -45,8 +53,9 @@ const quietAboutAbandonedStreams = {
  *
  * Writing: each PATCH is cut into parts in pooled memory buffers, uploaded several at a time
  * while the next is read (the stock store copies every part into a temp file and reads it back),
- * and the upload's progress is remembered between requests (the stock store asks S3 with a
- * ListParts, a HeadObject and a GetObject before every PATCH and a ListParts after it). Memory is
+ * and, with `rememberProgress` (one server instance), the upload's progress is remembered between
+ * requests (the stock store asks S3 with a ListParts, a HeadObject and a GetObject before every
+ * PATCH and a ListParts after it; without it, a ListParts and a HeadObject remain). Memory is
  * bounded by `partSize × maxBufferedParts`, whatever the size of the file. After a restart, or
  * after a failed write, the progress is read from S3 again, counting parts only up to the first
  * gap.
@@ -78,7 +87,8 @@ export class FerryS3Store extends S3Store {
       // Enough for one upload to stream without allocating; more are freed when idle.
       maxIdle: settings.concurrentPartUploads + 1,
     })
-    this.progress = new ProgressCache({ maxEntries: settings.maxRememberedUploads })
+    // Remembering nothing, every request reads the parts from S3 (two requests).
+    this.progress = new ProgressCache({ maxEntries: settings.rememberProgress ? settings.maxRememberedUploads : 0 })
   }
 
   override async create(upload: Upload): Promise<Upload> {

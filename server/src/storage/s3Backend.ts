@@ -17,6 +17,12 @@ export type S3BackendOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'
   expirationMs?: number
   /** Told of every failed S3 request, by operation (for metrics). */
   onRequestError?: (operation: string) => void
+  /**
+   * This process is the only one writing uploads to the bucket (`FERRY_COORDINATION=memory`), so it
+   * may remember each upload's parts between PATCH requests instead of asking S3 (about 100 ms per
+   * PATCH on OpenStack Swift). Never with several instances. @default false
+   */
+  rememberProgress?: boolean
 }
 
 /** Documents live under their own prefix; tus upload ids never contain `/`, so keys cannot clash. */
@@ -42,6 +48,7 @@ export function createS3Backend(options: S3BackendOptions): StorageBackend {
     partSize: options.partSize,
     useTags: false,
     expirationPeriodInMilliseconds: options.expirationMs ?? 0,
+    rememberProgress: options.rememberProgress ?? false,
     s3ClientConfig: { bucket: options.bucket, ...clientConfig },
   })
   // The store builds its own client from the config; give it the same compatibility fix.
