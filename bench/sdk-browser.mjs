@@ -8,7 +8,13 @@
 //   4. The page's JS heap (and renderer and server RSS) during one large SDK upload.
 // Every upload is checked byte for byte (SHA-256 of what landed) before its time counts.
 //
-//   node bench/sdk-browser.mjs [--size-mib 256] [--rounds 5] [--heap-gib 1]
+// `--phases` adds rows that show where the time goes: the SDK with each chunk read
+// again on the main thread for its checksum (instead of digested by the hash worker); the SDK
+// without the whole-file hash (a hasher that already knows the digest) and chunk checksums; the
+// SDK against stock @tus/server (the client's cost alone); stock tus-js-client against the Ferry
+// server (the server's cost alone).
+//
+//   node bench/sdk-browser.mjs [--size-mib 256] [--rounds 5] [--heap-gib 1] [--phases]
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -27,11 +33,12 @@ const { values } = parseArgs({
     'size-mib': { type: 'string', default: '256' },
     rounds: { type: 'string', default: '5' },
     'heap-gib': { type: 'string', default: '1' },
+    phases: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
 if (values.help) {
-  console.log('node bench/sdk-browser.mjs [--size-mib 256] [--rounds 5] [--heap-gib 1]')
+  console.log('node bench/sdk-browser.mjs [--size-mib 256] [--rounds 5] [--heap-gib 1] [--phases]')
   process.exit(0)
 }
 const MIB = 1024 * 1024
@@ -197,7 +204,52 @@ try {
 
   // 2 and 3. Uploads, unthrottled and throttled
   let putCount = 0
+  const ferryVariant = (page, name, options) => ({
+    name,
+    run: async () => {
+      const result = await inPage(page, name, ferryUpload, { endpoint: `${ferry.origin}/files/`, chunkSize, ...options })
+      if (result.sha256 !== source.sha256 || result.size !== size || result.state !== 'verified') {
+        throw new Error(`${name}: server stored ${result.size} bytes, SHA-256 ${result.sha256}, ${result.state}`)
+      }
+      await terminate(result.url)
+      return size / 1e6 / result.seconds
+    },
+  })
+  const phaseContenders = (page) => [
+    ferryVariant(page, 'phase: Ferry SDK, chunks read again on the main thread for their checksums', { rereadChunks: true }),
+    ferryVariant(page, 'phase: Ferry SDK, digest known (no hashing), no chunk checksums', {
+      knownSha256: source.sha256,
+      chunkChecksums: false,
+    }),
+    {
+      // The SDK's own cost: the same server as stock tus (no checksum extension, digest ignored).
+      name: 'phase: Ferry SDK (hashing on) → stock @tus/server + FileStore',
+      run: async () => {
+        const name = 'phase: Ferry SDK → stock @tus/server'
+        const result = await inPage(page, name, ferryUpload, { endpoint: `${stockTus.origin}/files`, chunkSize })
+        await expectSameBytes(path.join(directories.tus, new URL(result.url).pathname.split('/').pop()), source, name)
+        await terminate(result.url)
+        return size / 1e6 / result.seconds
+      },
+    },
+    {
+      // The Ferry server's own cost: the same client as stock tus, no chunk checksums.
+      name: 'phase: stock tus-js-client → Ferry server (Repr-Digest on the last PATCH)',
+      run: async () => {
+        const reprDigest = `sha-256=:${Buffer.from(source.sha256, 'hex').toString('base64')}:`
+        const { seconds, url } = await inPage(page, 'stock tus → Ferry', stockTusUpload, {
+          endpoint: `${ferry.origin}/files/`,
+          chunkSize,
+          reprDigest,
+        })
+        // The upload completed, so the server found the SHA-256 of what it stored equal to the digest.
+        await terminate(url)
+        return size / 1e6 / seconds
+      },
+    },
+  ]
   const uploadContenders = (page, ferryRuns) => [
+    ...(values.phases ? phaseContenders(page) : []),
     {
       name: 'Ferry SDK (hashing on) → Ferry server',
       run: async () => {
@@ -244,16 +296,16 @@ try {
       `\nFerry SDK timeline, medians: hash ready at ${at('hashed')} s, last byte sent at ${at('sent')} s, ` +
         `server's answer (it re-reads the file to check the SHA-256) at ${at('seconds')} s.`,
     )
-    const [ferryName, putName, tusName] = uploads.map(({ name }) => name)
+    const [ferryName, putName, tusName] = uploads.slice(-3).map(({ name }) => name)
     const [overTus, overPut] = [ratioOf(uploads, ferryName, tusName), ratioOf(uploads, ferryName, putName)]
     console.log(`Ratios of medians: Ferry ÷ stock tus ${overTus.toFixed(2)}×, Ferry ÷ plain PUT ${overPut.toFixed(2)}×.`)
     const label = throttled ? ' at 50 MB/s' : ''
     checkTarget(`Ferry ÷ stock tus${label}`, overTus, throttled ? 0.98 : 0.75)
     if (!throttled) {
       checkTarget('Ferry ÷ plain PUT', overPut, 0.8)
-      unthrottledPut = uploads[1].mbPerSecond
+      unthrottledPut = uploads.at(-2).mbPerSecond
     } else {
-      const putRate = uploads[1].mbPerSecond
+      const putRate = uploads.at(-2).mbPerSecond
       const limit = throttle / 1e6
       const verdict =
         unthrottledPut <= limit * 1.1

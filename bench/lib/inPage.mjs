@@ -47,7 +47,7 @@ export async function rawHashWasm() {
  * was sent (seconds from the start), and with `heapSampleMs` samples
  * `performance.memory.usedJSHeapSize` (precise with --enable-precise-memory-info) meanwhile.
  */
-export async function ferryUpload({ endpoint, chunkSize, heapSampleMs }) {
+export async function ferryUpload({ endpoint, chunkSize, heapSampleMs, knownSha256, chunkChecksums = true, rereadChunks }) {
   const file = document.getElementById('picker').files[0]
   const heap = []
   const sampler = heapSampleMs
@@ -56,7 +56,17 @@ export async function ferryUpload({ endpoint, chunkSize, heapSampleMs }) {
   const started = performance.now()
   const since = () => (performance.now() - started) / 1000
   const timeline = {}
-  const upload = new Ferry.FerryUpload(file, { endpoint, chunkSize, followProcessing: false })
+  // `knownSha256` (phase breakdown only): a hasher that already knows the digest, so the run
+  // shows the upload's own cost without the whole-file hash.
+  // `rereadChunks` (phase breakdown only): the WorkerHasher without its chunk digests, so each
+  // chunk is read again on the main thread for its Upload-Checksum, as before the worker did both.
+  const worker = new Ferry.WorkerHasher()
+  const hasher = knownSha256
+    ? { digest: async () => new Uint8Array(knownSha256.match(/../g).map((byte) => Number.parseInt(byte, 16))) }
+    : rereadChunks
+      ? { digest: (blob, { chunkDigests, ...options }) => worker.digest(blob, options) }
+      : undefined
+  const upload = new Ferry.FerryUpload(file, { endpoint, chunkSize, followProcessing: false, hasher, chunkChecksums })
   upload.on('hash-progress', ({ bytesHashed, bytesTotal }) => {
     if (bytesHashed === bytesTotal) timeline.hashed ??= since()
   })
@@ -75,8 +85,11 @@ export async function ferryUpload({ endpoint, chunkSize, heapSampleMs }) {
   }
 }
 
-/** Stock tus-js-client (its browser build), no hashing. */
-export function stockTusUpload({ endpoint, chunkSize }) {
+/**
+ * Stock tus-js-client (its browser build), no hashing. With `reprDigest` (phase breakdown only,
+ * for the Ferry server, which requires it) that header goes on the PATCH that completes the upload.
+ */
+export function stockTusUpload({ endpoint, chunkSize, reprDigest }) {
   const file = document.getElementById('picker').files[0]
   return new Promise((resolve) => {
     const started = performance.now()
@@ -84,6 +97,12 @@ export function stockTusUpload({ endpoint, chunkSize }) {
       endpoint,
       chunkSize,
       metadata: { filename: file.name, filetype: file.type },
+      onBeforeRequest: (request) => {
+        const offset = Number(request.getHeader('Upload-Offset'))
+        if (reprDigest && request.getMethod() === 'PATCH' && offset + chunkSize >= file.size) {
+          request.setHeader('Repr-Digest', reprDigest)
+        }
+      },
       onError: (error) => resolve({ error: String(error) }),
       onSuccess: () => resolve({ seconds: (performance.now() - started) / 1000, url: upload.url }),
     })

@@ -34,7 +34,9 @@ function handlePut(request, response) {
 }
 
 function tusHandler() {
-  const tus = new Server({ path: '/files', datastore: new FileStore({ directory }) })
+  // Repr-Digest allowed in CORS only so that the Ferry SDK (which sends it on its last PATCH) can
+  // be measured against this server too (sdk-browser.mjs --phases); the server ignores it.
+  const tus = new Server({ path: '/files', datastore: new FileStore({ directory }), allowedHeaders: ['Repr-Digest'] })
   return tus.handle.bind(tus)
 }
 
