@@ -47,7 +47,8 @@ export interface UploadOptions {
    */
   urlStorage?: FerryUrlStorage
   /**
-   * Computes the whole-file SHA-256 that the server verifies.
+   * Computes the whole-file SHA-256 that the server verifies. One whose `digestsChunks` is true
+   * (the default one) also provides each chunk's `Upload-Checksum`, so the file is read once.
    * @default new WorkerHasher()
    */
   hasher?: Hasher
