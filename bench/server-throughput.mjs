@@ -182,14 +182,21 @@ if (stores.includes('s3')) {
   const { createS3Backend } = await import(
     path.join(path.dirname(path.resolve(root, values['ferry-main'])), 'storage/s3Backend.js')
   )
-  const ferryStore = createS3Backend({ ...storeConfig, ...storeConfig.credentials, partSize: 8 * MIB }).datastore
+  const ferryStore = (rememberProgress) =>
+    createS3Backend({ ...storeConfig, ...storeConfig.credentials, partSize: 8 * MIB, rememberProgress }).datastore
+  const oneInstance = ferryStore(true)
+  const severalInstances = ferryStore(false)
   const stockStore = new S3Store({ partSize: 8 * MIB, useTags: false, s3ClientConfig: storeConfig })
   const storesAlone =
     values['store-alone'] === 'yes'
       ? [
           {
-            name: 'Ferry S3 store alone (no HTTP, no hash), 8 MiB writes',
-            run: () => uploadThroughStore(ferryStore, source, size, 8 * MIB),
+            name: 'Ferry S3 store alone (no HTTP, no hash), 8 MiB writes, one instance',
+            run: () => uploadThroughStore(oneInstance, source, size, 8 * MIB),
+          },
+          {
+            name: 'Ferry S3 store alone (no HTTP, no hash), 8 MiB writes, several instances',
+            run: () => uploadThroughStore(severalInstances, source, size, 8 * MIB),
           },
           {
             name: 'stock @tus/s3-store alone (no HTTP, no hash), 8 MiB writes',
