@@ -119,7 +119,7 @@ export class FerryS3Store extends S3Store {
   override async write(source: Readable, id: string, offset: number): Promise<number> {
     const metadata = await this.getMetadata(id)
     const before = await this.progressOf(id)
-    if (!before) throw ERRORS.FILE_NOT_FOUND
+    if (!before) return this.writeToComplete(source, metadata, offset)
     if (offset !== offsetOf(before)) throw ERRORS.INVALID_OFFSET
     const size = metadata.file.size
     const partSize = this.calcOptimalPartSize(size ?? undefined)
@@ -188,6 +188,18 @@ export class FerryS3Store extends S3Store {
       throw error
     }
     return this.commit(id, metadata, { parts: [...before.parts, ...copied], tailSize: 0 })
+  }
+
+  /**
+   * A complete upload takes no more bytes; an empty request at its end (a client repeating the
+   * last PATCH whose answer it lost) changes nothing and is answered with the length.
+   */
+  private async writeToComplete(source: Readable, metadata: MetadataValue, offset: number): Promise<number> {
+    if (offset !== metadata.file.size) throw ERRORS.INVALID_OFFSET
+    for await (const chunk of source) {
+      if ((chunk as Uint8Array).length > 0) throw ERRORS.INVALID_OFFSET
+    }
+    return offset
   }
 
   /** Remembers the upload's new progress, or completes it once it holds every byte. */
