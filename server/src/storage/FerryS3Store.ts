@@ -122,8 +122,10 @@ export class FerryS3Store extends S3Store {
     if (!before) return this.writeToComplete(source, metadata, offset)
     if (offset !== offsetOf(before)) throw ERRORS.INVALID_OFFSET
     const size = metadata.file.size
-    const partSize = this.calcOptimalPartSize(size ?? undefined)
-    // Only very large uploads need longer parts than the shared buffers; they get their own.
+    // The stock store plans 524 MiB parts while the length is unknown, to allow 5 TiB; in memory
+    // that is too much, so such an upload may grow to 10 000 parts of the preferred size (78 GiB at
+    // 8 MiB). Only very large uploads of known length need longer parts; they get buffers of their own.
+    const partSize = size === undefined ? this.preferredPartSize : this.calcOptimalPartSize(size)
     const pool =
       partSize === this.pool.bufferSize
         ? this.pool
