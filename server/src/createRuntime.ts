@@ -33,7 +33,12 @@ export interface RuntimeOptions {
  */
 export async function createRuntime({ config, logger, consume, metrics }: RuntimeOptions): Promise<Runtime> {
   const onS3Error = (operation: string) => metrics?.s3Errors.inc({ operation })
-  const stored = createBackend(config.store, config.uploadExpiryMs, onS3Error)
+  const stored = createBackend(config.store, {
+    expirationMs: config.uploadExpiryMs,
+    onS3Error,
+    // One instance (no shared locks) is the only writer; a ferry-worker never writes uploads.
+    soleWriter: config.coordination.kind === 'memory',
+  })
   // Encrypted promoted files are their uploads' ciphertext, readable only as those uploads.
   const encrypted = config.store.kind === 'disk' && config.store.encryptionKey !== undefined
   const backend = encrypted ? withPromotedUploadReads(stored) : stored
