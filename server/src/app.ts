@@ -24,6 +24,7 @@ import { createFinalizer, quarantinedError, rejectedError } from './integrity/cr
 import { createStreamingDigests } from './integrity/createStreamingDigests.js'
 import { createHashCheckpoints } from './integrity/hashCheckpoints.js'
 import { createHashWorkers } from './integrity/hashWorkers.js'
+import { FerryMemoryLocker } from './locking/FerryMemoryLocker.js'
 import type { Processing } from './processing/createProcessing.js'
 import type { RateLimiter } from './policy/RateLimiter.js'
 import type { Promotion } from './promotion/createPromotion.js'
@@ -64,6 +65,12 @@ export interface AppOptions {
    */
   locker?: Locker
   /**
+   * This instance is the only one writing uploads to its store, so it may keep per-upload state
+   * between requests (the hash checkpoint is then saved without making the client wait).
+   * @default true unless `locker` is shared (anything but a FerryMemoryLocker)
+   */
+  soleWriter?: boolean
+  /**
    * Counts uploads for the policy's rate limit, shared by server instances.
    * @default an in-process limiter
    */
@@ -94,6 +101,7 @@ export function createApp({
   authenticate = authenticateAnonymously,
   metrics,
   locker,
+  soleWriter = locker === undefined || locker instanceof FerryMemoryLocker,
   rateLimiter,
 }: AppOptions): Hono {
   // The default: hash as the bytes arrive, so finishing an upload never reads it again.
@@ -102,6 +110,7 @@ export function createApp({
       ? createStreamingDigests({
           checkpoints: createHashCheckpoints(backend.documents),
           workers: createHashWorkers(),
+          soleWriter,
           offsetOf: (id) => backend.datastore.getUpload(id).then((upload) => upload.offset, () => undefined),
           // On disk an unfinished upload's bytes can be read back; on S3 they sit in parts.
           readStored: backend.kind === 'disk' ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,

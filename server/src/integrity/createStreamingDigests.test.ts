@@ -26,9 +26,10 @@ beforeEach(async () => {
 })
 afterEach(() => removeDocuments())
 
-function digestsWith(options: { readStored?: boolean } = {}): StreamingDigests {
+function digestsWith(options: { readStored?: boolean; soleWriter?: boolean; store?: HashCheckpoints } = {}): StreamingDigests {
   return createStreamingDigests({
-    checkpoints,
+    checkpoints: options.store ?? checkpoints,
+    soleWriter: options.soleWriter ?? false,
     workers,
     offsetOf: async () => stored.length,
     readStored: options.readStored
@@ -118,5 +119,21 @@ describe('createStreamingDigests', () => {
     await digests.settle(request, answered(bytes.length))
     expect(await digests.digestOf(upload(bytes.length), request)).toBeUndefined()
     expect(await checkpoints.get('up')).toBeUndefined()
+  })
+
+  it('continues from the checkpoint it remembers without reading the store, which it still writes', async () => {
+    const bytes = randomBytes(180_000)
+    let reads = 0
+    const counted: HashCheckpoints = { ...checkpoints, get: (id) => (reads++, checkpoints.get(id)) }
+    const digests = digestsWith({ soleWriter: true, store: counted })
+    for (let offset = 0; offset < 150_000; offset += 50_000) await sendPatch(digests, bytes.subarray(offset, offset + 50_000))
+    expect(reads).toBe(0)
+    await expect.poll(() => checkpoints.get('up')).toMatchObject({ offset: 150_000 })
+
+    // Another instance, or this one after a restart, reads it from the store.
+    const other = digestsWith()
+    const again = await other.track(patchRequest(bytes.subarray(150_000)), 'up', 150_000)
+    await storeBody(again)
+    expect(await other.digestOf(upload(bytes.length), again)).toBe(sha256(bytes))
   })
 })

@@ -2,7 +2,7 @@ import type { Upload } from '@tus/utils'
 import { createSHA256 } from 'hash-wasm'
 import type { Logger } from 'pino'
 import type { ByteRange } from '../storage/types.js'
-import type { HashCheckpoints } from './hashCheckpoints.js'
+import type { HashCheckpoint, HashCheckpoints } from './hashCheckpoints.js'
 import type { HashWorkers, RemoteHash } from './hashWorkers.js'
 
 /** The hash of one request's body, continued from the checkpoint at the offset it starts at. */
@@ -61,6 +61,12 @@ export interface StreamingDigestOptions {
    * @default 64 MiB
    */
   maxCatchUpBytes?: number
+  /**
+   * This process is the only one writing uploads: the next PATCH of an upload comes here, so its
+   * checkpoint is saved to the store without making the client wait (after a crash, the last one
+   * may be missing, which costs a catch-up read or a re-read, never a wrong digest).
+   */
+  soleWriter?: boolean
   logger: Logger
 }
 
@@ -76,14 +82,16 @@ export function createStreamingDigests({
   offsetOf,
   readStored,
   maxCatchUpBytes = 64 * 1024 * 1024,
+  soleWriter = false,
   logger,
 }: StreamingDigestOptions): StreamingDigests {
   const running = new WeakMap<Request, RunningHash>()
+  const saved = rememberedCheckpoints(checkpoints, { writeBehind: soleWriter, logger })
 
   async function resume(id: string | undefined, start: number): Promise<RemoteHash | undefined> {
     if (start === 0) return workers.open()
     if (!id) return undefined
-    const checkpoint = await checkpoints.get(id)
+    const checkpoint = await saved.at(id, start)
     const state = checkpoint ? Buffer.from(checkpoint.state, 'base64') : undefined
     if (checkpoint?.offset === start) return workers.open(state)
     const from = checkpoint?.offset ?? 0
@@ -107,15 +115,15 @@ export function createStreamingDigests({
 
   async function checkpoint(id: string, hash: RunningHash, offset: number): Promise<void> {
     // A complete upload's verdict is in its record; the checkpoint has done its job.
-    if (hash.digest !== undefined) return checkpoints.delete(id)
+    if (hash.digest !== undefined) return saved.delete(id)
     if (hash.hasher && offset === hash.start + hash.hashed) {
       if (hash.hashed === 0) return
       const state = Buffer.from(await hash.hasher.save()).toString('base64')
-      await checkpoints.put(id, { offset, state })
+      await saved.put(id, { offset, state })
     } else if (offset !== hash.start) {
       // Bytes were stored that this hash does not match (or never covered): no checkpoint is
       // better than a wrong one, and the upload's digest will come from a re-read.
-      await checkpoints.delete(id)
+      await saved.delete(id)
     }
   }
 
@@ -156,7 +164,7 @@ export function createStreamingDigests({
       } catch (error) {
         // A lost checkpoint costs a re-read at the end, never a wrong verdict.
         logger.warn({ err: error, uploadId: id }, 'saving the hash checkpoint failed')
-        await checkpoints.delete(id).catch(() => undefined)
+        await saved.delete(id).catch(() => undefined)
       } finally {
         hash.hasher?.close()
       }
@@ -170,13 +178,13 @@ export function createStreamingDigests({
         return hash.digest
       }
       if (hash) return undefined
-      const saved = await checkpoints.get(upload.id)
-      if (saved?.offset !== size) return undefined
+      const final = await saved.at(upload.id, size)
+      if (final?.offset !== size) return undefined
       const hasher = await createSHA256()
-      return hasher.load(Buffer.from(saved.state, 'base64')).digest('hex')
+      return hasher.load(Buffer.from(final.state, 'base64')).digest('hex')
     },
 
-    forget: (id) => checkpoints.delete(id),
+    forget: (id) => saved.delete(id),
   }
 
   function giveUp(hash: RunningHash, error: unknown): undefined {
@@ -185,6 +193,49 @@ export function createStreamingDigests({
     hash.hasher.close()
     hash.hasher = undefined
     return undefined
+  }
+}
+
+const REMEMBERED_UPLOADS = 10_000
+
+/**
+ * The checkpoints this process wrote last, kept in memory so that the next PATCH of an upload
+ * usually needs no read from the store (on S3, a request per PATCH). Safe with several instances:
+ * the bytes before an offset never change, so a remembered checkpoint is used only for exactly its
+ * offset, and any other offset is looked up in the store. Writes of one upload stay in order.
+ */
+function rememberedCheckpoints(
+  checkpoints: HashCheckpoints,
+  { writeBehind, logger }: { writeBehind: boolean; logger: Logger },
+) {
+  const remembered = new Map<string, HashCheckpoint>()
+  const writes = new Map<string, Promise<void>>()
+  const write = (id: string, operation: () => Promise<void>): Promise<void> => {
+    const next = (writes.get(id) ?? Promise.resolve()).then(operation)
+    const settled = next.catch((error: unknown) => {
+      logger.warn({ err: error, uploadId: id }, 'writing the hash checkpoint failed')
+    })
+    writes.set(id, settled)
+    void settled.then(() => {
+      if (writes.get(id) === settled) writes.delete(id)
+    })
+    return writeBehind ? Promise.resolve() : next
+  }
+  return {
+    async at(id: string, offset: number): Promise<HashCheckpoint | undefined> {
+      const known = remembered.get(id)
+      return known?.offset === offset ? known : checkpoints.get(id)
+    },
+    put(id: string, checkpoint: HashCheckpoint): Promise<void> {
+      remembered.delete(id)
+      remembered.set(id, checkpoint)
+      if (remembered.size > REMEMBERED_UPLOADS) remembered.delete(remembered.keys().next().value as string)
+      return write(id, () => checkpoints.put(id, checkpoint))
+    },
+    delete(id: string): Promise<void> {
+      remembered.delete(id)
+      return write(id, () => checkpoints.delete(id))
+    },
   }
 }
 
