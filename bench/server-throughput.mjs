@@ -38,6 +38,8 @@ const size = Number(values['size-mib']) * 1024 * 1024
 const rounds = Number(values.rounds)
 const stores = values.stores.split(',')
 const MIB = 1024 * 1024
+// The servers and this script share Node 20; the AWS SDK's notice about Node 22 is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= '1'
 const RSS_LIMIT_MIB = 64
 const root = fileURLToPath(new URL('..', import.meta.url))
 const work = await mkdtemp(path.join(tmpdir(), 'ferry-bench-'))
@@ -45,8 +47,16 @@ const work = await mkdtemp(path.join(tmpdir(), 'ferry-bench-'))
 const source = path.join(work, 'source.bin')
 const digest = Buffer.from((await writeRandomFile(source, size)).sha256, 'hex')
 
+async function freePort() {
+  const server = createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
 async function startFerry(env) {
-  const port = 3900 + Math.floor(Math.random() * 90)
+  const port = await freePort()
   const child = spawn(process.execPath, [path.resolve(root, values['ferry-main'])], {
     env: { ...process.env, ...env, PORT: String(port), FERRY_LOG_LEVEL: 'warn' },
     stdio: 'inherit',
@@ -94,6 +104,8 @@ async function tusUpload(endpoint, chunkSize) {
 if (stores.includes('disk')) {
   const dataDir = path.join(work, 'ferry-data')
   const ferry = await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: dataDir })
+  // The server's hashing cost, visible: the same server reading each finished upload again instead.
+  const rereading = await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: `${dataDir}-reread`, FERRY_SERVER_HASH: 'reread' })
   const plainDir = path.join(work, 'plain')
   await mkdir(plainDir, { recursive: true })
   let counter = 0
@@ -111,9 +123,20 @@ if (stores.includes('disk')) {
     ferry.pid,
     ferry.idleBytes,
   )
+  const rereadRuns = withResidentGrowth(
+    [
+      {
+        name: 'Ferry, disk store, 8 MiB PATCHes, SHA-256 by re-reading (FERRY_SERVER_HASH=reread)',
+        run: () => tusUpload(rereading.url, 8 * MIB),
+      },
+    ],
+    rereading.pid,
+    rereading.idleBytes,
+  )
   const disk = await compare(
     [
       ...ferryRuns.contenders,
+      ...rereadRuns.contenders,
       {
         name: 'plain Node PUT streamed to disk',
         run: async () => {
@@ -130,8 +153,13 @@ if (stores.includes('disk')) {
     { rounds, bytes: size },
   )
   printTable(`Disk, ${size / 1024 / 1024} MiB, median of ${rounds}`, disk)
-  printResidentGrowth(`Ferry server memory, disk, ${size / MIB} MiB uploads`, ferryRuns.growth, RSS_LIMIT_MIB)
+  printResidentGrowth(
+    `Ferry server memory, disk, ${size / MIB} MiB uploads`,
+    new Map([...ferryRuns.growth, ...rereadRuns.growth]),
+    RSS_LIMIT_MIB,
+  )
   ferry.stop()
+  rereading.stop()
   plain.close()
 }
 
@@ -161,13 +189,17 @@ if (stores.includes('s3')) {
   }
   const client = new S3(clientConfig)
   await client.createBucket({ Bucket: 'bench' })
-  const ferry = await startFerry({
+  const s3Env = {
     FERRY_STORE: 's3',
     FERRY_S3_BUCKET: 'bench',
     FERRY_S3_ENDPOINT: endpoint,
     FERRY_S3_ACCESS_KEY_ID: 'test:tester',
     FERRY_S3_SECRET_ACCESS_KEY: 'testing',
-  })
+  }
+  const ferry = await startFerry(s3Env)
+  // What the SHA-256 and the promotion copy cost: the same server without each.
+  const rereading = await startFerry({ ...s3Env, FERRY_SERVER_HASH: 'reread' })
+  const unpromoted = await startFerry({ ...s3Env, FERRY_PROMOTE: 'false' })
   let counter = 0
   const ferryRuns = withResidentGrowth(
     [
@@ -177,6 +209,28 @@ if (stores.includes('s3')) {
     ferry.pid,
     ferry.idleBytes,
   )
+  const variantRuns = [
+    withResidentGrowth(
+      [
+        {
+          name: 'Ferry, S3 store, 8 MiB PATCHes, SHA-256 by re-reading (FERRY_SERVER_HASH=reread)',
+          run: () => tusUpload(rereading.url, 8 * MIB),
+        },
+      ],
+      rereading.pid,
+      rereading.idleBytes,
+    ),
+    withResidentGrowth(
+      [
+        {
+          name: 'Ferry, S3 store, 8 MiB PATCHes, no promotion copy (FERRY_PROMOTE=false)',
+          run: () => tusUpload(unpromoted.url, 8 * MIB),
+        },
+      ],
+      unpromoted.pid,
+      unpromoted.idleBytes,
+    ),
+  ]
   // The stores alone, as @tus/server drives them, without HTTP: what the store costs by itself.
   const storeConfig = { bucket: 'bench', ...clientConfig }
   const { createS3Backend } = await import(
@@ -207,6 +261,7 @@ if (stores.includes('s3')) {
   const s3 = await compare(
     [
       ...ferryRuns.contenders,
+      ...variantRuns.flatMap((variant) => variant.contenders),
       ...storesAlone,
       {
         name: 'plain PutObject of the same file',
@@ -222,8 +277,12 @@ if (stores.includes('s3')) {
     { rounds, bytes: size },
   )
   printTable(`S3 (local OpenStack Swift), ${size / 1024 / 1024} MiB, median of ${rounds}`, s3)
-  printResidentGrowth(`Ferry server memory, S3, ${size / MIB} MiB uploads`, ferryRuns.growth, RSS_LIMIT_MIB)
-  ferry.stop()
+  printResidentGrowth(
+    `Ferry server memory, S3, ${size / MIB} MiB uploads`,
+    new Map([ferryRuns, ...variantRuns].flatMap((runs) => [...runs.growth])),
+    RSS_LIMIT_MIB,
+  )
+  for (const server of [ferry, rereading, unpromoted]) server.stop()
   const stop = spawn('bash', [path.join(root, 'scripts/s3/stop.sh'), path.join(work, 's3')], { stdio: 'ignore' })
   await new Promise((resolve) => stop.on('exit', resolve))
 }

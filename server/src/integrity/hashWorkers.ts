@@ -29,7 +29,7 @@ export interface HashWorkerOptions {
   threads?: number
   /**
    * Bytes queued for a hash before `update` waits for the worker.
-   * @default 8 MiB
+   * @default 4 MiB
    */
   highWaterBytes?: number
 }
@@ -47,12 +47,15 @@ interface Pending {
  */
 export function createHashWorkers({
   threads = Math.max(1, availableParallelism() - 1),
-  highWaterBytes = 8 * 1024 * 1024,
+  highWaterBytes = 4 * 1024 * 1024,
 }: HashWorkerOptions = {}): HashWorkers {
   const hashWasm = createRequire(import.meta.url).resolve('hash-wasm')
   const pool: Array<ReturnType<typeof startThread> | undefined> = Array.from({ length: threads }, () => undefined)
   let nextThread = 0
   let nextId = 0
+  // Started now rather than by the first upload: a thread is part of the idle server, and the
+  // first upload does not wait for one to boot.
+  for (let index = 0; index < threads; index++) thread(index)
 
   function thread(index: number) {
     const current = pool[index]
