@@ -7,7 +7,12 @@ import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
 import { FerryHttpError } from './errors.js'
 import { corsHeaders, DOWNLOAD_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
-import { CHECKSUM_ALGORITHMS, verifyChunkChecksum } from './tus/verifyChunkChecksum.js'
+import {
+  CHECKSUM_ALGORITHMS,
+  type ChunkChecksum,
+  parseChunkChecksum,
+  verifyChunkChecksum,
+} from './tus/verifyChunkChecksum.js'
 import { requestLog } from './http/requestLog.js'
 import { rejectDuplicateHeaders } from './http/rejectDuplicateHeaders.js'
 import { authenticateAnonymously } from './auth/anonymous.js'
@@ -263,25 +268,37 @@ export function createApp({
     const upload = c.get('upload' as never) as Upload | undefined
     const refusal = concatRoutes.refusePatchToFinal(id, upload)
     if (refusal) return tusError(refusal, c.req.header('origin'))
-    let request = c.req.raw
+    const checksumOptions = { maxChunkBytes: config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES }
+    const checksumHeader = c.req.header('upload-checksum')
+    let checksum: ChunkChecksum | undefined
+    try {
+      // Refused before the body is touched, so the connection stays usable for the next request.
+      checksum = checksumHeader === undefined ? undefined : parseChunkChecksum(c.req.raw, checksumHeader, checksumOptions)
+    } catch (error) {
+      if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
+      throw error
+    }
+    const start = Number(c.req.header('upload-offset'))
+    // Hashed as the bytes arrive, before the checks below buffer or peek at them, so hashing
+    // overlaps the network even when the chunk is held until its checksum is verified.
+    const tracked = digests && Number.isSafeInteger(start) ? await digests.track(c.req.raw, id, start) : c.req.raw
+    let request = tracked
+    let response: Response | undefined
     try {
       if (policy.enabled && upload && c.req.header('upload-offset') === '0') {
         request = await checkFirstBytes(id, upload, request)
       }
-      const checksum = c.req.header('upload-checksum')
-      if (checksum !== undefined) {
-        const maxChunkBytes = config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
-        request = await verifyChunkChecksum(request, checksum, { maxChunkBytes })
-      }
-      const start = Number(c.req.header('upload-offset'))
-      if (!digests || !Number.isSafeInteger(start)) return await tus.handleWeb(request)
-      request = await digests.track(request, id, start)
-      const response = await tus.handleWeb(request)
-      await digests.settle(request, response)
+      if (checksum) request = await verifyChunkChecksum(request, checksum, checksumOptions)
+      digests?.adopt(tracked, request)
+      response = await tus.handleWeb(request)
       return response
     } catch (error) {
       if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
       throw error
+    } finally {
+      // Refused before tus (460, 415): nothing was stored, which settle learns from the store.
+      digests?.adopt(tracked, request)
+      await digests?.settle(request, response ?? new Response(null, { status: 500 }))
     }
   })
 

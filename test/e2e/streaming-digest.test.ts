@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { readMetric } from '../helpers/metrics.js'
@@ -70,6 +70,25 @@ describe.each(STORE_KINDS)('SHA-256 hashed as the bytes arrive, on the %s store'
     expect((await finished.json()).state).toBe('verified')
     expect(await readMetric(second.url, STREAMED)).toBe(1)
     expect(await readMetric(second.url, REREAD)).toBe(0)
+  })
+
+  it('hashes a chunk while its Upload-Checksum is checked, and forgets it when the check fails', async () => {
+    store = await prepareStore(kind)
+    const { url: base } = await start()
+    const bytes = randomBytes(6 * MIB + 9)
+    const url = await createUpload(`${base}/files/`, bytes.length)
+    const checksum = (data: Uint8Array) => ({ 'Upload-Checksum': `sha256 ${createHash('sha256').update(data).digest('base64')}` })
+    const first = bytes.subarray(0, 3 * MIB)
+    expect((await patch(url, 0, first, checksum(first))).status).toBe(204)
+    const rest = bytes.subarray(3 * MIB)
+    const corrupted = Buffer.from(rest)
+    corrupted[100] = (corrupted[100] ?? 0) ^ 0xff
+    expect((await patch(url, 3 * MIB, corrupted, checksum(rest))).status).toBe(460)
+    const finished = await patch(url, 3 * MIB, rest, { ...checksum(rest), ...reprDigest(bytes) })
+    expect(finished.status, await finished.clone().text()).toBe(200)
+    expect((await finished.json()).state).toBe('verified')
+    expect(await readMetric(base, STREAMED)).toBe(1)
+    expect(await readMetric(base, REREAD)).toBe(0)
   })
 
   it('hashes a creation with upload', async () => {

@@ -28,6 +28,11 @@ export interface StreamingDigests {
    */
   track(request: Request, id: string | undefined, start: number): Promise<Request>
   /**
+   * Moves a tracked request's hash to the request that carries its bytes on (one rebuilt around
+   * a buffered or peeked body), so `settle` and `digestOf` find it there.
+   */
+  adopt(tracked: Request, successor: Request): void
+  /**
    * After the tus handler answered a tracked request: checkpoints the hash at the upload's new
    * offset when exactly the hashed bytes were stored, and drops the checkpoint when they were not
    * (a write interrupted between reading and storing). Must run before the answer is sent, so the
@@ -148,6 +153,13 @@ export function createStreamingDigests({
       } as RequestInit)
       running.set(tracked, hash)
       return tracked
+    },
+
+    adopt(tracked, successor) {
+      const hash = running.get(tracked)
+      if (!hash || tracked === successor) return
+      running.delete(tracked)
+      running.set(successor, hash)
     },
 
     async settle(request, response) {

@@ -9,17 +9,17 @@ export interface ChunkChecksumOptions {
   maxChunkBytes: number
 }
 
+/** An `Upload-Checksum` header that names a supported algorithm and a base64 value. */
+export interface ChunkChecksum {
+  algorithm: (typeof CHECKSUM_ALGORITHMS)[number]
+  expected: string
+}
+
 /**
- * The tus checksum extension for one PATCH: reads the body (at most `maxChunkBytes`), checks it
- * against `Upload-Checksum`, and returns a request carrying the same bytes for the tus handler.
- * A mismatch answers 460 before a single byte reaches the store, so the offset does not move;
- * an unknown algorithm answers 400, as the extension asks.
+ * Checks everything about `Upload-Checksum` that needs no byte of the body: an unknown algorithm
+ * answers 400, as the extension asks, and a declared body over `maxChunkBytes` 413.
  */
-export async function verifyChunkChecksum(
-  request: Request,
-  header: string,
-  { maxChunkBytes }: ChunkChecksumOptions,
-): Promise<Request> {
+export function parseChunkChecksum(request: Request, header: string, { maxChunkBytes }: ChunkChecksumOptions): ChunkChecksum {
   const [algorithm = '', expected = '', ...rest] = header.trim().split(/\s+/)
   if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm) || rest.length > 0) {
     throw new FerryHttpError(
@@ -33,7 +33,20 @@ export async function verifyChunkChecksum(
   }
   const declared = Number(request.headers.get('content-length') ?? Number.NaN)
   if (declared > maxChunkBytes) throw tooLarge(maxChunkBytes)
+  return { algorithm: algorithm as ChunkChecksum['algorithm'], expected }
+}
 
+/**
+ * The tus checksum extension for one PATCH: reads the body (at most `maxChunkBytes`), checks it
+ * against the parsed `Upload-Checksum`, and returns a request carrying the same bytes for the tus
+ * handler. A mismatch answers 460 before a single byte reaches the store, so the offset does not
+ * move.
+ */
+export async function verifyChunkChecksum(
+  request: Request,
+  { algorithm, expected }: ChunkChecksum,
+  { maxChunkBytes }: ChunkChecksumOptions,
+): Promise<Request> {
   const hash = createHash(algorithm)
   const chunks: Uint8Array[] = []
   let received = 0
