@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { ERROR_CODES } from '@ferry/protocol'
+import { ERROR_CODES, WANT_DIGEST_HEADER } from '@ferry/protocol'
 import type { Locker, Upload } from '@tus/utils'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { requestId } from 'hono/request-id'
@@ -318,6 +318,7 @@ export function createApp({
   const advertiseChecksums = async (c: { req: { raw: Request } }) => {
     const response = await handleTus(c)
     response.headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','))
+    response.headers.set(WANT_DIGEST_HEADER, 'sha-256=10')
     return response
   }
   app.options(TUS_PATH, advertiseChecksums)

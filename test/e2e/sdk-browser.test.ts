@@ -276,6 +276,29 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
 })
 
 describe('the SDK in Chromium against stock @tus/server', () => {
+  it('uploads from a page on another origin, sending no Repr-Digest the server did not ask for', async () => {
+    const stock = await startStockTusServer()
+    const pageOrigin = await startFaultProxy(stock.url)
+    const browser = await launchChromium()
+    try {
+      const file = await generateFile(5 * MIB + 3, 'cross-origin.bin')
+      const page = await browser.newPage()
+      await page.goto(`${pageOrigin.url}/test.html`)
+      await page.setInputFiles('#picker', file.path)
+      // Straight to the stock server: its CORS rules allow tus headers only.
+      await startUpload(page, { endpoint: `${stock.url}/files/`, chunkSize: 2 * MIB, ...fastRetry })
+      const outcome = await uploadOutcome(page)
+      expect(outcome.error).toBeUndefined()
+      expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
+      expect(await sha256OfResponse(await fetch(outcome.file?.url ?? ''))).toBe(file.sha256)
+    } finally {
+      await browser.close()
+      await pageOrigin.close()
+      await stock.close()
+    }
+  })
+
+
   it('falls back to one stream without concatenation and reports the file as unverified', async () => {
     const stock = await startStockTusServer()
     const proxy = await startFaultProxy(stock.url)

@@ -30,6 +30,8 @@ describe.each(STORE_KINDS)('tus 1.0.0 status codes and headers on the %s store',
       expect(extensions, extension).toContain(extension)
     }
     expect(response.headers.get('tus-checksum-algorithm')).toBe('sha1,md5,sha256')
+    // RFC 9530: the server asks for the whole file's SHA-256 (the SDK sends it only where asked).
+    expect(response.headers.get('want-repr-digest')).toBe('sha-256=10')
   })
 
   it('answers a missing or unsupported Tus-Resumable with 412 and Tus-Version', async () => {

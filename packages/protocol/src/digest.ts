@@ -9,6 +9,13 @@
  */
 export const DIGEST_HEADER = 'Repr-Digest'
 
+/**
+ * RFC 9530's way for a server to ask for a digest: Ferry's server answers OPTIONS with
+ * `Want-Repr-Digest: sha-256=10`. A tus server without it (stock @tus/server, tusd) gets no
+ * `Repr-Digest`, which its CORS rules would refuse from a page on another origin.
+ */
+export const WANT_DIGEST_HEADER = 'Want-Repr-Digest'
+
 const SHA256_BYTES = 32
 
 /** Formats a raw SHA-256 digest as a `Repr-Digest` structured-field value. */

@@ -1,4 +1,4 @@
-import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
+import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE, WANT_DIGEST_HEADER } from '@ferry/protocol'
 import { Server } from '@tus/server'
 import { EVENTS, type Locker, type Upload } from '@tus/utils'
 import type { Logger } from 'pino'
@@ -56,7 +56,7 @@ export function createTusServer(options: TusServerOptions): Server {
     respectForwardedHeaders: options.trustProxy,
     allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,
     allowedHeaders: [DIGEST_HEADER, 'Upload-Checksum', 'Range', 'If-None-Match'],
-    exposedHeaders: [DIGEST_HEADER, 'Retry-After', 'Tus-Checksum-Algorithm'],
+    exposedHeaders: [DIGEST_HEADER, WANT_DIGEST_HEADER, 'Retry-After', 'Tus-Checksum-Algorithm'],
     async onUploadCreate(request, upload) {
       try {
         await hooks['pre-create']?.({ request, upload: uploadInfo(upload) })

@@ -73,6 +73,12 @@ export class FerryUpload extends Emitter<UploadEvents> {
   #storageKey: string | undefined
   #stalled = false
   #parallel = false
+  /**
+   * Whether the completing request carries `Repr-Digest`: to a server that asked for it, or one
+   * that could not be asked. A tus server that answered OPTIONS without asking (stock
+   * @tus/server) would refuse the header from another origin, and would not check it anyway.
+   */
+  #sendDigest = true
   #pausedForOffline = false
   #stopWatchingConnectivity: (() => void) | undefined
   readonly #speed = new SpeedMeter()
@@ -160,6 +166,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
       server.extensions.includes('checksum') &&
       server.checksumAlgorithms.includes('sha256')
     this.#parallel = this.options.parallelUploads > 1 && server.extensions.includes('concatenation')
+    this.#sendDigest = !server.answered || server.wantsSha256Digest
     if (!this.#digest) {
       const checkpoint = this.#storageKey ? await storage.loadHashState(this.#storageKey) : undefined
       this.#digest = this.#startHashing(storage, checkpoint, checksums)
@@ -274,7 +281,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
    * PATCH that writes the last byte, or with parallel uploads the creation of the final upload.
    */
   async #attachDigestToFinalPatch(request: HttpRequest): Promise<void> {
-    if (!this.#digest) return
+    if (!this.#digest || !this.#sendDigest) return
     if (this.#parallel) {
       if (request.getMethod() !== 'POST' || !request.getHeader('Upload-Concat')?.startsWith('final')) return
     } else {
@@ -306,6 +313,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
     }
     this.#setState('verifying')
     const digest = await this.#digest
+    if (!this.#sendDigest) return this.#describeUnverified(url, digest)
     const response = await sendFinalizeRequest({
       url,
       size: this.file.size,

@@ -1,11 +1,17 @@
+import { WANT_DIGEST_HEADER } from '@ferry/protocol'
+
 /** What a tus server says it supports, from its OPTIONS answer. */
 export interface ServerCapabilities {
+  /** `false` when OPTIONS failed: nothing is known about the server. */
+  answered: boolean
   extensions: string[]
   checksumAlgorithms: string[]
+  /** It asked for the whole file's SHA-256 (`Want-Repr-Digest: sha-256=…`), as Ferry's server does. */
+  wantsSha256Digest: boolean
 }
 
 const cache = new Map<string, Promise<ServerCapabilities>>()
-const NOTHING: ServerCapabilities = { extensions: [], checksumAlgorithms: [] }
+const NOTHING: ServerCapabilities = { answered: false, extensions: [], checksumAlgorithms: [], wantsSha256Digest: false }
 
 /**
  * Asks the endpoint once per page which tus extensions it has. A server that does not answer
@@ -29,5 +35,10 @@ function parseCapabilities(headers: Headers): ServerCapabilities {
       .split(',')
       .map((item) => item.trim().toLowerCase())
       .filter(Boolean)
-  return { extensions: list('Tus-Extension'), checksumAlgorithms: list('Tus-Checksum-Algorithm') }
+  return {
+    answered: true,
+    extensions: list('Tus-Extension'),
+    checksumAlgorithms: list('Tus-Checksum-Algorithm'),
+    wantsSha256Digest: list(WANT_DIGEST_HEADER).some((preference) => /^sha-256=([1-9]|10)$/.test(preference.replace(/\s/g, ''))),
+  }
 }
