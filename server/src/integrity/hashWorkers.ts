@@ -69,26 +69,40 @@ export function createHashWorkers({
     async open(state) {
       const worker = thread(nextThread++ % threads)
       const id = nextId++
-      let queued = 0
-      let waiting: Promise<unknown> | undefined
       await worker.call({ op: 'open', id, state })
+      // Bytes travel in batches through a few buffers that the worker hands back once hashed:
+      // no garbage per chunk, and a sender waits when every buffer is out.
+      const buffers = createBufferPool(Math.max(1, Math.floor(highWaterBytes / BATCH_BYTES)))
+      let batch: Uint8Array<ArrayBuffer> | undefined
+      let filled = 0
+      const flush = () => {
+        if (!batch || filled === 0) return
+        const sent = batch
+        const length = filled
+        batch = undefined
+        filled = 0
+        worker.call({ op: 'update', id, chunk: sent, length }, [sent.buffer]).then(
+          (returned) => buffers.give(returned as ArrayBuffer),
+          (error: Error) => buffers.fail(error),
+        )
+      }
       return {
         async update(chunk) {
-          const copy = new Uint8Array(chunk)
-          queued += copy.length
-          const done = worker.call({ op: 'update', id, chunk: copy }, [copy.buffer]).then(() => {
-            queued -= copy.length
-          })
-          waiting = done
-          if (queued > highWaterBytes) await done
-          else done.catch(() => undefined)
+          for (let offset = 0; offset < chunk.length; ) {
+            batch ??= await buffers.take()
+            const length = Math.min(chunk.length - offset, batch.length - filled)
+            batch.set(chunk.subarray(offset, offset + length), filled)
+            filled += length
+            offset += length
+            if (filled === batch.length) flush()
+          }
         },
         async save() {
-          await waiting
+          flush()
           return (await worker.call({ op: 'save', id })) as Uint8Array
         },
         async digest() {
-          await waiting
+          flush()
           return (await worker.call({ op: 'digest', id })) as string
         },
         close() {
@@ -98,6 +112,38 @@ export function createHashWorkers({
     },
     async terminate() {
       await Promise.all(pool.map((started) => started?.worker.terminate()))
+    },
+  }
+}
+
+const BATCH_BYTES = 1024 * 1024
+
+/** A few reusable batch buffers; `take` waits while all are with the worker. */
+function createBufferPool(size: number) {
+  const free: ArrayBuffer[] = []
+  const waiters: Array<() => void> = []
+  let created = 0
+  let failure: Error | undefined
+  return {
+    async take(): Promise<Uint8Array<ArrayBuffer>> {
+      for (;;) {
+        if (failure) throw failure
+        const buffer = free.pop()
+        if (buffer) return new Uint8Array(buffer)
+        if (created < size) {
+          created++
+          return new Uint8Array(BATCH_BYTES)
+        }
+        await new Promise<void>((resolve) => waiters.push(resolve))
+      }
+    },
+    give(buffer: ArrayBuffer): void {
+      free.push(buffer)
+      waiters.shift()?.()
+    },
+    fail(error: Error): void {
+      failure = error
+      for (const wake of waiters.splice(0)) wake()
     },
   }
 }
@@ -153,10 +199,12 @@ function hashThread() {
     const chain = chains.get(id) ?? Promise.reject(new Error(`no hash ${id}`))
     const next = chain.then((hasher: any) => {
       let value: unknown
-      if (op === 'update') hasher.update(message.chunk)
+      if (op === 'update') hasher.update(message.chunk.subarray(0, message.length))
       else if (op === 'save') value = hasher.save()
       else if (op === 'digest') value = hasher.digest('hex')
-      parentPort.postMessage({ seq, value })
+      // A hashed batch goes back to be filled again.
+      if (op === 'update') parentPort.postMessage({ seq, value: message.chunk.buffer }, [message.chunk.buffer])
+      else parentPort.postMessage({ seq, value })
       return hasher
     })
     next.catch((error: Error) => parentPort.postMessage({ seq, error: String(error?.message ?? error) }))
