@@ -53,6 +53,8 @@ export function createHashWorkers({
   const pool: Array<ReturnType<typeof startThread> | undefined> = Array.from({ length: threads }, () => undefined)
   let nextThread = 0
   let nextId = 0
+  // Batch buffers of finished hashes, for the next ones (one upload's PATCHes each open a hash).
+  const spare: ArrayBuffer[] = []
   // Started now rather than by the first upload: a thread is part of the idle server, and the
   // first upload does not wait for one to boot.
   for (let index = 0; index < threads; index++) thread(index)
@@ -72,7 +74,7 @@ export function createHashWorkers({
       await worker.call({ op: 'open', id, state })
       // Bytes travel in batches through a few buffers that the worker hands back once hashed:
       // no garbage per chunk, and a sender waits when every buffer is out.
-      const buffers = createBufferPool(Math.max(1, Math.floor(highWaterBytes / BATCH_BYTES)))
+      const buffers = createBufferPool(Math.max(1, Math.floor(highWaterBytes / BATCH_BYTES)), spare)
       let batch: Uint8Array<ArrayBuffer> | undefined
       let filled = 0
       const flush = () => {
@@ -106,6 +108,7 @@ export function createHashWorkers({
           return (await worker.call({ op: 'digest', id })) as string
         },
         close() {
+          buffers.recycle()
           worker.call({ op: 'close', id }).catch(() => undefined)
         },
       }
@@ -118,8 +121,13 @@ export function createHashWorkers({
 
 const BATCH_BYTES = 1024 * 1024
 
-/** A few reusable batch buffers; `take` waits while all are with the worker. */
-function createBufferPool(size: number) {
+const SPARE_BUFFERS = 16
+
+/**
+ * One hash's batch buffers, at most `size`; `take` waits while all are with the worker. They
+ * come from and go back to `spare`, shared by all hashes, so a new hash allocates nothing.
+ */
+function createBufferPool(size: number, spare: ArrayBuffer[]) {
   const free: ArrayBuffer[] = []
   const waiters: Array<() => void> = []
   let created = 0
@@ -132,7 +140,7 @@ function createBufferPool(size: number) {
         if (buffer) return new Uint8Array(buffer)
         if (created < size) {
           created++
-          return new Uint8Array(BATCH_BYTES)
+          return new Uint8Array(spare.pop() ?? new ArrayBuffer(BATCH_BYTES))
         }
         await new Promise<void>((resolve) => waiters.push(resolve))
       }
@@ -144,6 +152,11 @@ function createBufferPool(size: number) {
     fail(error: Error): void {
       failure = error
       for (const wake of waiters.splice(0)) wake()
+    },
+    /** Hands this hash's buffers back for others (call once the hash is done). */
+    recycle(): void {
+      while (free.length > 0 && spare.length < SPARE_BUFFERS) spare.push(free.pop() as ArrayBuffer)
+      free.length = 0
     },
   }
 }
