@@ -294,7 +294,7 @@ try {
     const at = (key) => median(ferryRuns.map((run) => run[key] ?? run.timeline[key])).toFixed(2)
     console.log(
       `\nFerry SDK timeline, medians: hash ready at ${at('hashed')} s, last byte sent at ${at('sent')} s, ` +
-        `server's answer (it re-reads the file to check the SHA-256) at ${at('seconds')} s.`,
+        `server's answer (its SHA-256 check included) at ${at('seconds')} s.`,
     )
     const [ferryName, putName, tusName] = uploads.slice(-3).map(({ name }) => name)
     const [overTus, overPut] = [ratioOf(uploads, ferryName, tusName), ratioOf(uploads, ferryName, putName)]
