@@ -28,7 +28,7 @@ export interface HashWorkerOptions {
   /** @default one per core but one (the event loop keeps a core), at least one */
   threads?: number
   /**
-   * Bytes queued for a hash before `update` waits for the worker.
+   * Bytes of one hash on their way to its thread (in 1 MiB batches) before `update` waits.
    * @default 4 MiB
    */
   highWaterBytes?: number
