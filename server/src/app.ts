@@ -281,7 +281,9 @@ export function createApp({
     const start = Number(c.req.header('upload-offset'))
     // Hashed as the bytes arrive, before the checks below buffer or peek at them, so hashing
     // overlaps the network even when the chunk is held until its checksum is verified.
-    const tracked = digests && Number.isSafeInteger(start) ? await digests.track(c.req.raw, id, start) : c.req.raw
+    // (Not for an upload that does not exist or is elsewhere: @tus/server answers 404 or 409.)
+    const hashable = digests && upload?.offset === start
+    const tracked = hashable ? await digests.track(c.req.raw, id, start) : c.req.raw
     let request = tracked
     let response: Response | undefined
     try {
