@@ -1,6 +1,7 @@
 import { S3 } from '@aws-sdk/client-s3'
 import type { StoreConfig } from '../config/loadConfig.js'
-import { compatibleChecksumConfig, reportErrors } from '../storage/s3Compatibility.js'
+import { s3ClientConfigOf } from '../storage/s3Backend.js'
+import { reportErrors } from '../storage/s3Compatibility.js'
 
 /**
  * An S3 client for promotion, configured as the backend's own. (The S3 backend does not hand out
@@ -10,16 +11,7 @@ export function createS3Client(
   store: Extract<StoreConfig, { kind: 's3' }>,
   onRequestError?: (operation: string) => void,
 ): S3 {
-  const client = new S3({
-    region: store.region,
-    endpoint: store.endpoint,
-    forcePathStyle: store.forcePathStyle,
-    credentials:
-      store.accessKeyId && store.secretAccessKey
-        ? { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey }
-        : undefined,
-    ...compatibleChecksumConfig,
-  })
+  const client = new S3(s3ClientConfigOf(store))
   if (onRequestError) reportErrors(client, onRequestError)
   return client
 }

@@ -28,22 +28,29 @@ export type S3BackendOptions = Omit<Extract<StoreConfig, { kind: 's3' }>, 'kind'
 /** Documents live under their own prefix; tus upload ids never contain `/`, so keys cannot clash. */
 const DOCUMENT_PREFIX = 'ferry/'
 
+/** The S3 client settings of a configured store, for every client that talks to its bucket. */
+export function s3ClientConfigOf(
+  store: Pick<S3BackendOptions, 'region' | 'endpoint' | 'forcePathStyle' | 'accessKeyId' | 'secretAccessKey'>,
+): S3ClientConfig {
+  return {
+    region: store.region,
+    endpoint: store.endpoint,
+    forcePathStyle: store.forcePathStyle,
+    credentials:
+      store.accessKeyId && store.secretAccessKey
+        ? { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey }
+        : undefined,
+    ...compatibleChecksumConfig,
+  }
+}
+
 /**
  * S3-compatible storage: @tus/s3-store (multipart uploads) for the protocol, a plain client for
  * ranged reads, derived files and documents. Object tagging is off because many S3-compatible
  * servers lack it.
  */
 export function createS3Backend(options: S3BackendOptions): StorageBackend {
-  const clientConfig: S3ClientConfig = {
-    region: options.region,
-    endpoint: options.endpoint,
-    forcePathStyle: options.forcePathStyle,
-    credentials:
-      options.accessKeyId && options.secretAccessKey
-        ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
-        : undefined,
-    ...compatibleChecksumConfig,
-  }
+  const clientConfig = s3ClientConfigOf(options)
   const datastore = new FerryS3Store({
     partSize: options.partSize,
     useTags: false,
