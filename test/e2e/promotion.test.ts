@@ -241,10 +241,7 @@ describe.each(STORE_KINDS)('promotion on the %s store', (kind) => {
     }
   })
 
-  // On S3 a zero-length PATCH to a completed upload answers 404 once the tus object is gone:
-  // FerryS3Store.write() looks for the multipart upload, which S3 ends at completion (Swift
-  // answers from the object while it exists). Enable for S3 once the store treats it as a no-op.
-  it.skipIf(kind === 's3')(
+  it(
     'answers a second finish with the same key, promoting nothing twice',
     async () => {
       const store = await prepare(kind)
