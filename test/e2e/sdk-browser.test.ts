@@ -276,49 +276,47 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
 })
 
 describe('the SDK in Chromium against stock @tus/server', () => {
-  it('uploads from a page on another origin, sending no Repr-Digest the server did not ask for', async () => {
-    const stock = await startStockTusServer()
-    const pageOrigin = await startFaultProxy(stock.url)
-    const browser = await launchChromium()
-    try {
-      const file = await generateFile(5 * MIB + 3, 'cross-origin.bin')
-      const page = await browser.newPage()
-      await page.goto(`${pageOrigin.url}/test.html`)
-      await page.setInputFiles('#picker', file.path)
-      // Straight to the stock server: its CORS rules allow tus headers only.
-      await startUpload(page, { endpoint: `${stock.url}/files/`, chunkSize: 2 * MIB, ...fastRetry })
-      const outcome = await uploadOutcome(page)
-      expect(outcome.error).toBeUndefined()
-      expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
-      expect(await sha256OfResponse(await fetch(outcome.file?.url ?? ''))).toBe(file.sha256)
-    } finally {
-      await browser.close()
-      await pageOrigin.close()
-      await stock.close()
-    }
+  let stock: Awaited<ReturnType<typeof startStockTusServer>>
+  let proxy: Awaited<ReturnType<typeof startFaultProxy>>
+  let browser: Awaited<ReturnType<typeof launchChromium>>
+  beforeEach(async () => {
+    stock = await startStockTusServer()
+    proxy = await startFaultProxy(stock.url)
+    browser = await launchChromium()
+  })
+  afterEach(async () => {
+    await browser.close()
+    await proxy.close()
+    await stock.close()
   })
 
+  /** The page comes from the proxy's origin; `options` say where it uploads. */
+  async function uploadFrom(size: number, name: string, options: Record<string, unknown>) {
+    const file = await generateFile(size, name)
+    const page = await browser.newPage()
+    await page.goto(`${proxy.url}/test.html`)
+    await page.setInputFiles('#picker', file.path)
+    await startUpload(page, { ...options, ...fastRetry })
+    return { file, outcome: await uploadOutcome(page) }
+  }
+
+  it('uploads from a page on another origin, sending no Repr-Digest the server did not ask for', async () => {
+    // Straight to the stock server: its CORS rules allow tus headers only.
+    const { file, outcome } = await uploadFrom(5 * MIB + 3, 'cross-origin.bin', {
+      endpoint: `${stock.url}/files/`,
+      chunkSize: 2 * MIB,
+    })
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
+    expect(await sha256OfResponse(await fetch(outcome.file?.url ?? ''))).toBe(file.sha256)
+  })
 
   it('falls back to one stream without concatenation and reports the file as unverified', async () => {
-    const stock = await startStockTusServer()
-    const proxy = await startFaultProxy(stock.url)
-    const browser = await launchChromium()
-    try {
-      const file = await generateFile(9 * MIB + 5, 'stock.bin')
-      const page = await browser.newPage()
-      await page.goto(`${proxy.url}/test.html`)
-      await page.setInputFiles('#picker', file.path)
-      await startUpload(page, { chunkSize: 4 * MIB, parallelUploads: 3, ...fastRetry })
-      const outcome = await uploadOutcome(page)
-      expect(outcome.error).toBeUndefined()
-      expect(proxy.requests.filter((request) => request.concat !== undefined)).toEqual([])
-      expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
-      const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, stock.url))
-      expect(await sha256OfResponse(download)).toBe(file.sha256)
-    } finally {
-      await browser.close()
-      await proxy.close()
-      await stock.close()
-    }
+    const { file, outcome } = await uploadFrom(9 * MIB + 5, 'stock.bin', { chunkSize: 4 * MIB, parallelUploads: 3 })
+    expect(outcome.error).toBeUndefined()
+    expect(proxy.requests.filter((request) => request.concat !== undefined)).toEqual([])
+    expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
+    const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, stock.url))
+    expect(await sha256OfResponse(download)).toBe(file.sha256)
   })
 })
