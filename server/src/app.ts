@@ -38,6 +38,8 @@ import { createFileApi } from './routes/fileApi.js'
 import { CONCAT_METADATA_KEY, createConcatenation } from './tus/concatenation.js'
 import { createUploadPolicy } from './tus/createUploadPolicy.js'
 import { peekHead } from './tus/peekHead.js'
+import { type StreamedChunkCheck, streamChunkChecksum } from './tus/streamChunkChecksum.js'
+import { withChunkVerdict } from './tus/unverifiedChunks.js'
 import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
 import { createTusServer, TUS_PATH } from './tus/createTusServer.js'
@@ -268,7 +270,11 @@ export function createApp({
     const upload = c.get('upload' as never) as Upload | undefined
     const refusal = concatRoutes.refusePatchToFinal(id, upload)
     if (refusal) return tusError(refusal, c.req.header('origin'))
-    const checksumOptions = { maxChunkBytes: config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES }
+    // A chunk checked as it streams is never held in memory, so only a buffered one has a limit.
+    const streamsChecksum = backend.discardsUnverifiedChunks === true
+    const checksumOptions = {
+      maxChunkBytes: streamsChecksum ? Number.POSITIVE_INFINITY : (config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES),
+    }
     const checksumHeader = c.req.header('upload-checksum')
     let checksum: ChunkChecksum | undefined
     try {
@@ -290,9 +296,19 @@ export function createApp({
       if (policy.enabled && upload && c.req.header('upload-offset') === '0') {
         request = await checkFirstBytes(id, upload, request)
       }
-      if (checksum) request = await verifyChunkChecksum(request, checksum, checksumOptions)
+      let streamed: StreamedChunkCheck | undefined
+      if (checksum && streamsChecksum) {
+        streamed = streamChunkChecksum(request, checksum)
+        request = streamed.request
+      } else if (checksum) {
+        request = await verifyChunkChecksum(request, checksum, checksumOptions)
+      }
       digests?.adopt(tracked, request)
-      response = await tus.handleWeb(request)
+      const handled = request
+      response = streamed ? await withChunkVerdict(streamed, () => tus.handleWeb(handled)) : await tus.handleWeb(request)
+      // The store has cut the refused chunk back out; tus only saw its write fail.
+      const refusal = streamed?.refusal()
+      if (refusal) throw refusal
       return response
     } catch (error) {
       if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))

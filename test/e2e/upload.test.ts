@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
@@ -157,6 +159,56 @@ describe.each(STORE_KINDS)('uploads on the %s store', (kind) => {
       expect(Number(response.headers.get('upload-offset'))).toBe(offset)
     }
     expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+  })
+
+  it.skipIf(kind !== 'disk')('streams a checksummed chunk to disk as it arrives, and cuts it back out on a mismatch', async () => {
+    const bytes = randomBytes(4 * MIB)
+    const url = await createUpload(`${server.url}/files/`, bytes.length)
+    const wrong = `sha256 ${createHash('sha256').update(bytes.subarray(1)).digest('base64')}`
+    let sent = 0
+    const slowly = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === bytes.length) return controller.close()
+        controller.enqueue(bytes.subarray(sent, sent + MIB))
+        sent += MIB
+        await new Promise((resolve) => setTimeout(resolve, 300))
+      },
+    })
+    const refused = patch(url, 0, slowly, { 'Upload-Checksum': wrong, 'Content-Length': String(bytes.length) })
+    while (sent < 2 * MIB) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    // Not held in memory until the end: the first bytes are in the file while the rest travels.
+    // (Read from the file itself: a HEAD waits for the upload's lock, held by the PATCH.)
+    const file = path.join(store.env.FERRY_DATA_DIR ?? '', 'uploads', url.split('/').at(-1) ?? '')
+    expect((await stat(file)).size).toBeGreaterThan(0)
+    const response = await refused
+    expect(response.status).toBe(460)
+    expect((await response.json()).error.code).toBe('checksum-mismatch')
+    expect(await headOffset(url)).toBe(0)
+
+    const right = `sha256 ${createHash('sha256').update(bytes).digest('base64')}`
+    const accepted = await patch(url, 0, bytes, { 'Upload-Checksum': right, ...reprDigest(bytes) })
+    expect(accepted.status, await accepted.clone().text()).toBe(200)
+    expect((await accepted.json()).state).toBe('verified')
+    expect(await sha256OfResponse(await fetch(url))).toBe(sha256(bytes))
+  })
+
+  it('holds a checksummed chunk in memory only where it must, within FERRY_CHECKSUM_MAX_CHUNK', async () => {
+    await server.stop()
+    server = await startServerProcess({ ...store.env, FERRY_CHECKSUM_MAX_CHUNK: String(MIB) })
+    const bytes = randomBytes(2 * MIB)
+    const url = await createUpload(`${server.url}/files/`, bytes.length)
+    const checksum = `sha256 ${createHash('sha256').update(bytes).digest('base64')}`
+    const response = await patch(url, 0, bytes, { 'Upload-Checksum': checksum, ...reprDigest(bytes) })
+    if (kind === 'disk') {
+      // The disk store checks the chunk as it streams in: no chunk is held, so there is no limit.
+      expect(response.status, await response.clone().text()).toBe(200)
+      expect(await headOffset(url)).toBe(bytes.length)
+    } else {
+      expect(response.status).toBe(413)
+      expect((await response.json()).error.code).toBe('checksum-chunk-too-large')
+      expect(await headOffset(url)).toBe(0)
+    }
   })
 
   it('answers 404 for an unknown upload on every method', async () => {

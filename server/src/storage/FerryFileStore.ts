@@ -1,5 +1,9 @@
+import { truncate } from 'node:fs/promises'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
 import { FileStore } from '@tus/file-store'
 import type { Upload } from '@tus/utils'
+import { refusalOfChunk } from '../tus/unverifiedChunks.js'
 import { AtomicFileKvStore } from './AtomicFileKvStore.js'
 import { EncryptedFileStore, type EncryptedFileStoreOptions } from './encryption/index.js'
 import { forgetCreationDateOnceComplete } from './expiration.js'
@@ -17,6 +21,22 @@ export class FerryFileStore extends FileStore {
 
   override async getUpload(id: string): Promise<Upload> {
     return forgetCreationDateOnceComplete(await super.getUpload(id))
+  }
+
+  /**
+   * A chunk refused by its checksum once its body ended (see tus/unverifiedChunks.ts) is cut back
+   * out before the handler answers: the file's size is the upload's offset, so it does not move.
+   * A body cut off midway keeps what arrived, as without a checksum; the final SHA-256 check
+   * still covers those bytes.
+   */
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const end = await super.write(readable, id, offset)
+    const refusal = refusalOfChunk()
+    if (refusal) {
+      await truncate(path.join(this.directory, id), offset)
+      throw refusal
+    }
+    return end
   }
 
   override async deleteExpired(): Promise<number> {

@@ -39,6 +39,7 @@ export function createDiskBackend({ directory, expirationMs = 0, encryptionKey }
   return {
     kind: 'disk',
     datastore,
+    discardsUnverifiedChunks: !encryptionKey,
     documents,
     records: createRecordStore(documents),
     objects,

@@ -74,6 +74,12 @@ export interface StorageBackend {
   readonly records: RecordStore
   readonly documents: DocumentStore
   readonly objects: ObjectStore
+  /**
+   * The datastore cuts a chunk that must be verified back out when its body errors (see
+   * tus/unverifiedChunks.ts), so an `Upload-Checksum` is checked as the bytes stream to it;
+   * otherwise the chunk is held in memory until verified.
+   */
+  readonly discardsUnverifiedChunks?: boolean
   /** Where the bytes of upload `id` live: an object key, or a path relative to the data dir. */
   keyOf(id: string): string
   /** Key of a file derived from upload `id`, such as its 300 px thumbnail (`_thumb_300`, `.jpg`). */
