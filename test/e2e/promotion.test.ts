@@ -279,6 +279,8 @@ describe.runIf(STORE_KINDS.includes('disk'))('promotion on the disk store', () =
       const url = await createUpload(`${server.url}/files/`, bytes.length)
       const failed = await patch(url, 0, bytes, reprDigest(bytes))
       expect(failed.status).toBe(503)
+      // Clients are told when to finish again (the SDK waits as long as Retry-After asks).
+      expect(Number(failed.headers.get('retry-after'))).toBeGreaterThan(0)
       expect((await failed.json()).error).toMatchObject({
         code: 'promotion-failed',
         message: expect.stringMatching(/finish it again/),

@@ -48,6 +48,9 @@ export function createTusServer(options: TusServerOptions): Server {
   for (const extension of ['checksum', 'concatenation']) {
     if (!backend.datastore.extensions.includes(extension)) backend.datastore.extensions.push(extension)
   }
+  // @tus/server answers a hook's error with its status and body only; the headers (Retry-After)
+  // are added to its answer here.
+  const refusals = new WeakMap<Request, FerryHttpError>()
   const server = new Server({
     path: TUS_PATH,
     datastore: backend.datastore,
@@ -62,7 +65,7 @@ export function createTusServer(options: TusServerOptions): Server {
         await hooks['pre-create']?.({ request, upload: uploadInfo(upload) })
       } catch (error) {
         if (error instanceof HookRejection) {
-          throw new FerryHttpError(error.status, 'rejected', error.message).toTusError()
+          throw new FerryHttpError(error.status, 'rejected', error.message)
         }
         throw error
       }
@@ -70,13 +73,7 @@ export function createTusServer(options: TusServerOptions): Server {
       // partial upload (`Upload-Concat: partial`, which @tus/server itself refuses).
       const owner = request.headers.get(OWNER_HEADER)
       if (!owner) throw new Error('ferry-server: an upload creation reached tus without its owner')
-      let allowed: Record<string, string | null>
-      try {
-        allowed = options.policy.metadataAtCreation(upload, request.headers.get(TIER_HEADER))
-      } catch (error) {
-        if (error instanceof FerryHttpError) throw error.toTusError()
-        throw error
-      }
+      const allowed = options.policy.metadataAtCreation(upload, request.headers.get(TIER_HEADER))
       const { [OWNER_METADATA_KEY]: _claimed, [CONCAT_METADATA_KEY]: _concat, ...metadata } = allowed
       const partial = request.headers.get(PARTIAL_MARKER_HEADER) === 'partial'
       return {
@@ -103,12 +100,17 @@ export function createTusServer(options: TusServerOptions): Server {
           body: JSON.stringify(describeFile(record, { uploadUrl, processing, eventsUrl })),
         }
       } catch (error) {
-        if (error instanceof FerryHttpError) throw error.toTusError()
+        if (error instanceof FerryHttpError) throw error
         logger.error({ err: error, uploadId: upload.id }, 'finishing the upload failed')
         throw error
       }
     },
-    onResponseError(_request, error) {
+    onResponseError(request, error) {
+      // Ferry's own refusals, from the hooks and the store, answer with their status, body and headers.
+      if (error instanceof FerryHttpError) {
+        refusals.set(request, error)
+        return error.toTusError()
+      }
       if (error instanceof Error && !('status_code' in error)) {
         logger.error({ err: error }, 'tus request failed')
       }
@@ -122,6 +124,12 @@ export function createTusServer(options: TusServerOptions): Server {
     server.on(EVENTS.POST_RECEIVE, (_request: unknown, upload: Upload) => {
       void runPostHook(hooks, 'post-receive', { upload: uploadInfo(upload) }, logger)
     })
+  }
+  const handleWeb = server.handleWeb.bind(server)
+  server.handleWeb = async (request: Request) => {
+    const response = await handleWeb(request)
+    for (const [name, value] of Object.entries(refusals.get(request)?.headers ?? {})) response.headers.set(name, value)
+    return response
   }
   return server
 }
