@@ -14,20 +14,20 @@ export interface RedisServer {
 }
 
 /**
- * Starts a throwaway Debian `redis-server` on a free port of 127.0.0.1, with persistence off, and
- * waits until it answers PING.
+ * Starts a throwaway Debian `redis-server` on a free port of 127.0.0.1 (or `port`, to bring one
+ * back where it was), with persistence off, and waits until it answers PING.
  * @example
  * const redis = await startRedisServer()
  * afterAll(() => redis.stop())
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer({ port: wanted }: { port?: number } = {}): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER_PATH)) {
     throw new Error(
       `redis-server not found at ${REDIS_SERVER_PATH}: apt-get install -y redis-server ` +
         '(or set FERRY_REDIS_SERVER_PATH)',
     )
   }
-  const port = await freePort()
+  const port = wanted ?? (await freePort())
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
   const child = spawn(REDIS_SERVER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   promotionFailed: 'promotion-failed',
   duplicateHeader: 'duplicate-header',
   shuttingDown: 'shutting-down',
+  coordinationUnavailable: 'coordination-unavailable',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

@@ -3,6 +3,7 @@ import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils'
 import type { Redis } from 'ioredis'
 import { LockChannel } from './LockChannel.js'
 import { LockWaiters } from './LockWaiters.js'
+import { coordinationUnavailable } from './coordinationUnavailable.js'
 import { acquireLock, releaseLock, renewLock } from './lockScripts.js'
 
 /** Options of `RedisLocker`. */
@@ -135,11 +136,11 @@ class RedisLock implements Lock {
     let asked: string | undefined
     try {
       for (;;) {
-        const [taken, holder = '', leaseLeft = -1] = (await acquireLock.run(
-          redis,
-          [this.locker.keyOf(this.id)],
-          [this.#token, leaseMs],
-        )) as [number, string?, number?]
+        const [taken, holder = '', leaseLeft = -1] = (await acquireLock
+          .run(redis, [this.locker.keyOf(this.id)], [this.#token, leaseMs])
+          .catch((error: unknown) => {
+            throw coordinationUnavailable(error)
+          })) as [number, string?, number?]
         if (taken === 1) {
           this.locker.holders.set(this.id, { token: this.#token, requestRelease })
           this.#renewal = setInterval(() => void this.#renew(requestRelease), leaseMs / 3)
@@ -166,8 +167,13 @@ class RedisLock implements Lock {
     clearInterval(this.#renewal)
     this.#renewal = undefined
     if (this.locker.holders.get(this.id)?.token === this.#token) this.locker.holders.delete(this.id)
-    const { redis } = this.locker.options
-    await releaseLock.run(redis, [this.locker.keyOf(this.id)], [this.#token, this.locker.channel.releasedChannel, this.id])
+    const { redis, onWarning } = this.locker.options
+    try {
+      await releaseLock.run(redis, [this.locker.keyOf(this.id)], [this.#token, this.locker.channel.releasedChannel, this.id])
+    } catch (error) {
+      // The request's work is done and answered; an unreleased lock frees itself with its lease.
+      onWarning('releasing an upload lock failed; its lease will free it', { uploadId: this.id, err: error })
+    }
   }
 
   /** Extends the lease; a lease found lost means another request may be writing: stop this one. */

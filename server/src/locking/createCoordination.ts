@@ -35,7 +35,9 @@ export function createCoordination({ config, policy, logger }: CoordinationOptio
   if (config.kind === 'memory') {
     return { locker: undefined, rateLimiter: undefined, close: async () => {} }
   }
-  const redis = new Redis(config.redisUrl)
+  // While Redis is down a command fails after one reconnection attempt (at most 2 s apart), so
+  // a request is answered 503 at once instead of after ioredis' default 20 attempts.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 })
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'coordination Redis connection error'))
   const locker = new RedisLocker({
     redis,

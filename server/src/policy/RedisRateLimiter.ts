@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { coordinationUnavailable } from '../locking/coordinationUnavailable.js'
 import { defineRedisScript } from '../locking/redisScript.js'
 import { checkRateLimiterOptions, type RateLimiter, refusal } from './RateLimiter.js'
 
@@ -72,10 +73,11 @@ export function createRedisRateLimiter(
   checkRateLimiterOptions({ limit, windowMs })
   return {
     async take(userId) {
-      const [allowed, waitMs] = (await takeToken.run(redis, [`${prefix}rate:${userId}`], [limit, windowMs])) as [
-        number,
-        number,
-      ]
+      const [allowed, waitMs] = (await takeToken
+        .run(redis, [`${prefix}rate:${userId}`], [limit, windowMs])
+        .catch((error: unknown) => {
+          throw coordinationUnavailable(error)
+        })) as [number, number]
       return allowed === 1 ? { allowed: true, retryAfterSeconds: 0 } : refusal(waitMs)
     },
   }
