@@ -4,12 +4,13 @@ import type { Logger } from 'pino'
 import type { CoordinationConfig } from '../config/coordinationConfig.js'
 import type { RateLimiter } from '../policy/RateLimiter.js'
 import { createRedisRateLimiter } from '../policy/RedisRateLimiter.js'
+import { FerryMemoryLocker } from './FerryMemoryLocker.js'
 import { RedisLocker } from './RedisLocker.js'
 
 /** The upload locker and rate limiter a server instance shares with the others. */
 export interface Coordination {
-  /** `undefined`: the in-process FerryMemoryLocker. */
-  locker: Locker | undefined
+  /** A FerryMemoryLocker (this process only) or a RedisLocker. */
+  locker: Locker
   /** `undefined`: the in-process limiter (when the policy has a limit at all). */
   rateLimiter: RateLimiter | undefined
   /** Closes the Redis connections; call once requests have finished and released their locks. */
@@ -33,7 +34,8 @@ export interface CoordinationOptions {
  */
 export function createCoordination({ config, policy, logger }: CoordinationOptions): Coordination {
   if (config.kind === 'memory') {
-    return { locker: undefined, rateLimiter: undefined, close: async () => {} }
+    const locker = new FerryMemoryLocker({ acquireLockTimeout: config.lockTimeoutMs })
+    return { locker, rateLimiter: undefined, close: async () => {} }
   }
   // While Redis is down a command fails after one reconnection attempt (at most 2 s apart), so
   // a request is answered 503 at once instead of after ioredis' default 20 attempts.
@@ -41,6 +43,8 @@ export function createCoordination({ config, policy, logger }: CoordinationOptio
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'coordination Redis connection error'))
   const locker = new RedisLocker({
     redis,
+    acquireLockTimeout: config.lockTimeoutMs,
+    leaseMs: config.lockLeaseMs,
     onWarning: (message, details) => logger.warn(details, message),
   })
   const rateLimiter =
