@@ -141,6 +141,10 @@ describe.each(STORE_KINDS)('promotion on the %s store', (kind) => {
       )
       expect(image.file.key).toMatch(CANONICAL)
       expect(image.file.key).toMatch(new RegExp(`/images/\\d{4}/\\d{2}/\\d{2}/${image.id}\\.png$`))
+      // The description says what the file is served as, not what was declared.
+      expect(image.file.type).toBe('image/png')
+      const described = await (await fetch(`${server.url}/api/files/${image.id}`)).json()
+      expect(described.type).toBe('image/png')
       expect(sha256((await store.bytesAt(image.file.key)) ?? Buffer.alloc(0))).toBe(sha256(png))
 
       const download = await fetch(image.url)

@@ -19,6 +19,10 @@ export interface FileDescription {
   size: number
   /** Lowercase hex SHA-256 of the stored bytes, computed by the server. */
   sha256: string
+  /**
+   * The media type the file is served with: sniffed from its bytes once it was stored under its
+   * canonical key (they win over the declared type), else the type declared at upload.
+   */
   type: string
   name: string | null
   state: FileState

@@ -17,7 +17,8 @@ export function describeFile(record: FileRecord, options: DescribeFileOptions): 
     key: record.key,
     size: record.size,
     sha256: record.sha256,
-    type: record.type,
+    // What a download is served as; the declared type stays in the record.
+    type: record.promoted?.contentType ?? record.type,
     name: record.name,
     state: record.state,
     processing: options.processing,
