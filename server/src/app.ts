@@ -39,7 +39,7 @@ import { CONCAT_METADATA_KEY, createConcatenation } from './tus/concatenation.js
 import { createUploadPolicy } from './tus/createUploadPolicy.js'
 import { peekHead } from './tus/peekHead.js'
 import { type StreamedChunkCheck, streamChunkChecksum } from './tus/streamChunkChecksum.js'
-import { withChunkVerdict } from './tus/unverifiedChunks.js'
+import { withChunkVerdict } from './tus/chunkVerdicts.js'
 import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
 import { createTusServer, TUS_PATH } from './tus/createTusServer.js'

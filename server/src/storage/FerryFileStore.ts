@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { FileStore } from '@tus/file-store'
 import type { Upload } from '@tus/utils'
-import { refusalOfChunk } from '../tus/unverifiedChunks.js'
+import { refusalOfChunk } from '../tus/chunkVerdicts.js'
 import { AtomicFileKvStore } from './AtomicFileKvStore.js'
 import { EncryptedFileStore, type EncryptedFileStoreOptions } from './encryption/index.js'
 import { forgetCreationDateOnceComplete } from './expiration.js'
@@ -24,7 +24,7 @@ export class FerryFileStore extends FileStore {
   }
 
   /**
-   * A chunk refused by its checksum once its body ended (see tus/unverifiedChunks.ts) is cut back
+   * A chunk refused by its checksum once its body ended (see tus/chunkVerdicts.ts) is cut back
    * out before the handler answers: the file's size is the upload's offset, so it does not move.
    * A body cut off midway keeps what arrived, as without a checksum; the final SHA-256 check
    * still covers those bytes.

@@ -75,8 +75,8 @@ export interface StorageBackend {
   readonly documents: DocumentStore
   readonly objects: ObjectStore
   /**
-   * The datastore cuts a chunk that must be verified back out when its body errors (see
-   * tus/unverifiedChunks.ts), so an `Upload-Checksum` is checked as the bytes stream to it;
+   * The datastore cuts a chunk back out when its `Upload-Checksum` is refused at the end of its
+   * body (see tus/chunkVerdicts.ts), so the checksum is checked as the bytes stream to it;
    * otherwise the chunk is held in memory until verified.
    */
   readonly discardsUnverifiedChunks?: boolean

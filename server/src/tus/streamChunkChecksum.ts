@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { FerryHttpError } from '../errors.js'
-import type { ChunkVerdict } from './unverifiedChunks.js'
+import type { ChunkVerdict } from './chunkVerdicts.js'
 import type { ChunkChecksum } from './verifyChunkChecksum.js'
 
 /** A PATCH body whose `Upload-Checksum` is checked as it streams to the store. */
@@ -13,7 +13,7 @@ export interface StreamedChunkCheck extends ChunkVerdict {
 
 /**
  * The tus checksum extension without holding the chunk in memory, for a store that cuts a refused
- * chunk back out (see unverifiedChunks.ts): the bytes flow on to the store as they arrive and the
+ * chunk back out (see chunkVerdicts.ts): the bytes flow on to the store as they arrive and the
  * verdict is known when the body ends, before the store's write returns. The body itself ends
  * normally either way: an errored body would make @tus/server answer (and unlock the upload)
  * while the store is still writing. The buffered check (verifyChunkChecksum.ts) stays for the
