@@ -50,6 +50,7 @@ export async function createRuntime({ config, logger, consume, metrics }: Runtim
     logger,
     trustProxy: config.trustProxy,
     onS3Error,
+    onAttempt: (result, seconds) => metrics?.promotionDuration.observe({ result }, seconds),
   })
   const { policy, queue: queueConfig, queueOptions } = config.processing
   const queue = createQueue(queueConfig, {

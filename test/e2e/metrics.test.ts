@@ -26,6 +26,9 @@ describe('Prometheus metrics', () => {
       expect(metricValue(text, 'ferry_bytes_received_total')).toBe(bytes.length)
       expect(metricValue(text, 'ferry_patch_duration_seconds_count')).toBe(3)
       expect(metricValue(text, 'ferry_active_uploads')).toBe(0)
+      // The verified file went to its canonical key; the quarantined one never does.
+      expect(metricValue(text, 'ferry_promotion_duration_seconds_count{result="promoted"}')).toBe(1)
+      expect(metricValue(text, 'ferry_promotion_duration_seconds_count{result="failed"}')).toBe(0)
       expect(text).toContain('ferry_process_resident_memory_bytes')
     } finally {
       await server.stop()

@@ -285,6 +285,7 @@ describe.runIf(STORE_KINDS.includes('disk'))('promotion on the disk store', () =
       expect(failed.status).toBe(503)
       // Clients are told when to finish again (the SDK waits as long as Retry-After asks).
       expect(Number(failed.headers.get('retry-after'))).toBeGreaterThan(0)
+      expect(await readMetric(server.url, 'ferry_promotion_duration_seconds_count{result="failed"}')).toBe(1)
       expect((await failed.json()).error).toMatchObject({
         code: 'promotion-failed',
         message: expect.stringMatching(/finish it again/),
@@ -297,6 +298,7 @@ describe.runIf(STORE_KINDS.includes('disk'))('promotion on the disk store', () =
       expect(retried.status).toBe(200)
       const { key } = (await retried.json()) as { key: string }
       expect(key).toMatch(CANONICAL)
+      expect(await readMetric(server.url, 'ferry_promotion_duration_seconds_count{result="promoted"}')).toBe(1)
       expect(sha256((await store.bytesAt(key)) ?? Buffer.alloc(0))).toBe(sha256(bytes))
       const files = (await (await fetch(`${server.url}/api/files`)).json()) as {
         files: { key: string }[]

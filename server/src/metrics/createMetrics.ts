@@ -37,6 +37,13 @@ export function createMetrics() {
       ...metric,
     }),
     activeUploads: new Gauge({ name: 'ferry_active_uploads', help: 'PATCH requests in progress', ...metric }),
+    promotionDuration: new Histogram({
+      name: 'ferry_promotion_duration_seconds',
+      help: 'Promotions of accepted files to their canonical keys (server-side copy on S3, link on disk), by result (promoted, failed)',
+      labelNames: ['result'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
+      ...metric,
+    }),
     s3Errors: new Counter({
       name: 'ferry_s3_errors_total',
       help: 'Failed requests to the S3 store, by operation',

@@ -19,6 +19,8 @@ export interface PromotionOptions {
   logger: Logger
   /** Client IPs come from `X-Forwarded-For`/`Forwarded` only behind a trusted proxy. @default false */
   trustProxy?: boolean
+  /** Told how each promotion attempt ended and how long it took (for metrics). */
+  onAttempt?: (result: 'promoted' | 'failed', seconds: number) => void
 }
 
 /** Names accepted files and stores them under their canonical keys. */
@@ -49,6 +51,7 @@ export function createPromotion({
   promoter,
   logger,
   trustProxy = false,
+  onAttempt,
 }: PromotionOptions): Promotion {
   async function sniffStored(key: string, size: number): Promise<SniffedType | undefined> {
     if (size === 0) return undefined
@@ -99,6 +102,8 @@ export function createPromotion({
         return record
       }
       let plan: PromotionPlan | undefined
+      const started = performance.now()
+      const seconds = () => (performance.now() - started) / 1000
       try {
         plan = await planFor(record, request)
         await promoter.promote(plan)
@@ -118,11 +123,13 @@ export function createPromotion({
             ),
           )
         logger.info({ uploadId: record.id, key: plan.key, contentType }, 'upload promoted')
+        onAttempt?.('promoted', seconds())
         return promoted
       } catch (error) {
         // Another finish of the same upload may have promoted it meanwhile, and released the source.
         const current = await backend.records.get(record.id).catch(() => undefined)
         if (current?.promoted) return current
+        onAttempt?.('failed', seconds())
         logger.error(
           { err: error, uploadId: record.id, key: plan?.key },
           'promoting an upload failed',

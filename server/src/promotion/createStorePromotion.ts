@@ -3,7 +3,7 @@ import type { StoreConfig } from '../config/loadConfig.js'
 import type { StorageBackend } from '../storage/types.js'
 import { checkS3Support } from './checkS3Support.js'
 import { createDiskPromoter } from './createDiskPromoter.js'
-import { createPromotion, type Promotion } from './createPromotion.js'
+import { createPromotion, type Promotion, type PromotionOptions } from './createPromotion.js'
 import { createS3Client } from './createS3Client.js'
 import { createS3Promoter } from './createS3Promoter.js'
 import type { PromotionPolicy } from './types.js'
@@ -16,6 +16,8 @@ export interface StorePromotionOptions {
   trustProxy: boolean
   /** Told of every failed S3 request, by operation (for metrics). */
   onS3Error?: (operation: string) => void
+  /** Told how each promotion attempt ended and how long it took (for metrics). */
+  onAttempt?: PromotionOptions['onAttempt']
 }
 
 /**
@@ -23,7 +25,7 @@ export interface StorePromotionOptions {
  * `checkS3Support`), which can stop the start-up with a configuration error.
  */
 export async function createStorePromotion(options: StorePromotionOptions): Promise<Promotion> {
-  const { store, backend, logger, trustProxy } = options
+  const { store, backend, logger, trustProxy, onAttempt } = options
   if (store.kind === 'disk') {
     const promoter = createDiskPromoter({
       directory: store.directory,
@@ -31,12 +33,12 @@ export async function createStorePromotion(options: StorePromotionOptions): Prom
       encrypted: store.encryptionKey !== undefined,
       logger,
     })
-    return createPromotion({ backend, policy: options.policy, promoter, logger, trustProxy })
+    return createPromotion({ backend, policy: options.policy, promoter, logger, trustProxy, onAttempt })
   }
   const client = createS3Client(store, options.onS3Error)
   const policy = options.policy.enabled
     ? await checkS3Support({ client, bucket: store.bucket, policy: options.policy, logger })
     : options.policy
   const promoter = createS3Promoter({ client, bucket: store.bucket, policy, logger })
-  return createPromotion({ backend, policy, promoter, logger, trustProxy })
+  return createPromotion({ backend, policy, promoter, logger, trustProxy, onAttempt })
 }
