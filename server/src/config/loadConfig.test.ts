@@ -57,6 +57,12 @@ describe('loadConfig', () => {
     )
   })
 
+  it('reads how often socket-read garbage is collected, in MiB, 0 for never', () => {
+    expect(loadConfig({}).collectEveryBytes).toBe(8 * 1024 * 1024)
+    expect(loadConfig({ FERRY_GC_EVERY_MIB: '0' }).collectEveryBytes).toBe(0)
+    expect(() => loadConfig({ FERRY_GC_EVERY_MIB: '-1' })).toThrow('FERRY_GC_EVERY_MIB must be a whole number from 0 to 1024, got "-1"')
+  })
+
   it('splits CORS origins', () => {
     expect(loadConfig({ FERRY_CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
       'https://a.example',

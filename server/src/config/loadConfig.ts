@@ -46,6 +46,11 @@ export interface ServerConfig {
    * the hash state after each PATCH; `reread` reads the finished upload once more.
    */
   serverHash: 'stream' | 'reread'
+  /**
+   * Upload bytes read between two young-generation collections, which keep the garbage of socket
+   * reads from piling up to V8's 64 MiB external-memory trigger; 0 leaves it to V8.
+   */
+  collectEveryBytes: number
   /** Trust `X-Forwarded-*` headers when building upload URLs (behind a reverse proxy). */
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -88,6 +93,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   const requireDigest = read.boolean('FERRY_REQUIRE_DIGEST', false)
   const serverHash = read.oneOf('FERRY_SERVER_HASH', ['stream', 'reread'] as const, 'stream')
   const maxChunkBytes = read.integer('FERRY_CHECKSUM_MAX_CHUNK', 64 * MIB, { min: 1 })
+  const collectEveryBytes = read.integer('FERRY_GC_EVERY_MIB', 8, { min: 0, max: 1024 }) * MIB
   const uploadExpiryMs = read.integer('FERRY_UPLOAD_EXPIRY_SECONDS', 24 * 3600, { min: 0 }) * 1000
   const cleanupIntervalMs = read.integer('FERRY_CLEANUP_INTERVAL_SECONDS', 3600, { min: 1 }) * 1000
   // Inside the 10 s `docker stop` (and Kubernetes' 30 s) leaves before SIGKILL, with time to close.
@@ -160,6 +166,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     shutdownGraceMs,
     requireDigest,
     serverHash,
+    collectEveryBytes,
     trustProxy,
     logLevel,
   }
