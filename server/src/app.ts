@@ -26,9 +26,8 @@ import { metricsMiddleware } from './metrics/metricsMiddleware.js'
 import { runPostHook } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
-import { createStreamingDigests } from './integrity/createStreamingDigests.js'
-import { createHashCheckpoints } from './integrity/hashCheckpoints.js'
-import { createHashWorkers } from './integrity/hashWorkers.js'
+import type { StreamingDigests } from './integrity/createStreamingDigests.js'
+import { createServerDigests } from './integrity/createServerDigests.js'
 import { FerryMemoryLocker } from './locking/FerryMemoryLocker.js'
 import type { Processing } from './processing/createProcessing.js'
 import type { RateLimiter } from './policy/RateLimiter.js'
@@ -88,6 +87,11 @@ export interface AppOptions {
    */
   authenticate?: Authenticate
   demo?: DemoFiles
+  /**
+   * The uploads' SHA-256 as their bytes arrive; pass them in to `flush` them at shutdown.
+   * @default built from `config.serverHash` (none for `reread`)
+   */
+  digests?: StreamingDigests
 }
 
 /**
@@ -110,20 +114,9 @@ export function createApp({
   locker,
   soleWriter = locker === undefined || locker instanceof FerryMemoryLocker,
   rateLimiter,
-}: AppOptions): Hono {
   // The default: hash as the bytes arrive, so finishing an upload never reads it again.
-  const digests =
-    (config.serverHash ?? 'stream') === 'stream'
-      ? createStreamingDigests({
-          checkpoints: createHashCheckpoints(backend.documents),
-          workers: createHashWorkers(),
-          soleWriter,
-          offsetOf: (id) => backend.datastore.getUpload(id).then((upload) => upload.offset, () => undefined),
-          // On disk an unfinished upload's bytes can be read back; on S3 they sit in parts.
-          readStored: backend.kind === 'disk' ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,
-          logger,
-        })
-      : undefined
+  digests = createServerDigests({ serverHash: config.serverHash ?? 'stream', backend, soleWriter, logger }),
+}: AppOptions): Hono {
   const finalize = createFinalizer({
     backend,
     digests,

@@ -6,6 +6,7 @@ import { loadConfigOrExit } from './config/loadConfigOrExit.js'
 import { createRuntime } from './createRuntime.js'
 import { findDemoFiles } from './demoFiles.js'
 import { createGracefulShutdown } from './gracefulShutdown.js'
+import { createServerDigests } from './integrity/createServerDigests.js'
 import { createCoordination } from './locking/createCoordination.js'
 import { corsHeaders, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
 import { createRequestDrain } from './http/requestDrain.js'
@@ -44,6 +45,12 @@ async function main(): Promise<void> {
   // Upload locks and rate limits: in this process, or shared with other instances in Redis.
   const coordination = createCoordination({ config: config.coordination, policy: config.policy, logger })
   const { locker, rateLimiter } = coordination
+  const digests = createServerDigests({
+    serverHash: config.serverHash,
+    backend,
+    soleWriter: config.coordination.kind === 'memory',
+    logger,
+  })
   const app = createApp({
     config,
     backend,
@@ -56,6 +63,7 @@ async function main(): Promise<void> {
     metrics,
     locker,
     rateLimiter,
+    digests,
   })
   const drain = createRequestDrain({
     errorHeaders: (origin) => ({
@@ -82,7 +90,8 @@ async function main(): Promise<void> {
     logger,
     close: async () => {
       stopCleanup()
-      await Promise.allSettled([runtime.close(), webhooks?.close(), coordination.close()])
+      // Requests have drained: the hash checkpoints saved behind their answers land before exit.
+      await Promise.allSettled([runtime.close(), webhooks?.close(), coordination.close(), digests?.flush()])
     },
   })
   // `on`, not `once`: a second signal reaches the handler, which then exits at once.

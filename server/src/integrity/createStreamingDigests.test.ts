@@ -6,7 +6,7 @@ import type { ByteRange } from '../storage/types.js'
 import { createTemporaryDocuments } from '../webhooks/webhookTestKit.js'
 import { createStreamingDigests, type StreamingDigests } from './createStreamingDigests.js'
 import { createHashCheckpoints, type HashCheckpoints } from './hashCheckpoints.js'
-import { createHashWorkers } from './hashWorkers.js'
+import { createHashWorkers, type HashWorkers } from './hashWorkers.js'
 
 const logger = pino({ level: 'silent' })
 // Small enough that the tests' chunks also go through the path where update waits for the worker.
@@ -135,5 +135,51 @@ describe('createStreamingDigests', () => {
     const again = await other.track(patchRequest(bytes.subarray(150_000)), 'up', 150_000)
     await storeBody(again)
     expect(await other.digestOf(upload(bytes.length), again)).toBe(sha256(bytes))
+  })
+  it('as the sole writer, answers without waiting for the hash and continues the same open hash', async () => {
+    // A fake for a hash thread that lags behind: real hashes whose saves wait until released.
+    let opened = 0
+    let releaseSaves: () => void = () => {}
+    const savesReleased = new Promise<void>((resolve) => {
+      releaseSaves = resolve
+    })
+    const lagging: HashWorkers = {
+      async open(state) {
+        opened++
+        const hash = await workers.open(state)
+        return { ...hash, save: async () => savesReleased.then(() => hash.save()) }
+      },
+      terminate: () => workers.terminate(),
+    }
+    const digests = createStreamingDigests({
+      checkpoints,
+      workers: lagging,
+      soleWriter: true,
+      offsetOf: async () => stored.length,
+      logger,
+    })
+    const bytes = randomBytes(200_000)
+    for (let offset = 0; offset < 150_000; offset += 50_000) await sendPatch(digests, bytes.subarray(offset, offset + 50_000))
+    expect(opened).toBe(1)
+    expect(await checkpoints.get('up')).toBeUndefined()
+
+    releaseSaves()
+    await digests.flush()
+    expect(await checkpoints.get('up')).toMatchObject({ offset: 150_000 })
+    const last = await digests.track(patchRequest(bytes.subarray(150_000)), 'up', 150_000)
+    await storeBody(last)
+    expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+    expect(opened).toBe(1)
+  })
+
+  it('closes an open hash that another offset makes useless, and goes on from the checkpoint', async () => {
+    const bytes = randomBytes(150_000)
+    const digests = digestsWith({ soleWriter: true, readStored: true })
+    await sendPatch(digests, bytes.subarray(0, 50_000))
+    // Bytes stored without this process seeing them (another writer, before a failover).
+    stored = Buffer.concat([stored, bytes.subarray(50_000, 100_000)])
+    const last = await digests.track(patchRequest(bytes.subarray(100_000)), 'up', 100_000)
+    await storeBody(last)
+    expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
   })
 })

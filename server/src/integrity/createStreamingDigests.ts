@@ -47,6 +47,11 @@ export interface StreamingDigests {
   digestOf(upload: Upload, request?: Request): Promise<string | undefined>
   /** Forgets an upload's checkpoint (finished, terminated or expired). */
   forget(id: string): Promise<void>
+  /**
+   * Waits for the checkpoints saved behind the answers (a sole writer's), so a stop loses none:
+   * call it once requests have drained, before the process exits.
+   */
+  flush(): Promise<void>
 }
 
 export interface StreamingDigestOptions {
@@ -92,10 +97,14 @@ export function createStreamingDigests({
 }: StreamingDigestOptions): StreamingDigests {
   const running = new WeakMap<Request, RunningHash>()
   const saved = rememberedCheckpoints(checkpoints, { writeBehind: soleWriter, logger })
+  const resting = restingHashes()
+  const pendingSaves = new Set<Promise<void>>()
 
   async function resume(id: string | undefined, start: number): Promise<RemoteHash | undefined> {
     if (start === 0) return workers.open()
     if (!id) return undefined
+    const kept = resting.take(id, start)
+    if (kept) return kept
     const checkpoint = await saved.at(id, start)
     const state = checkpoint ? Buffer.from(checkpoint.state, 'base64') : undefined
     if (checkpoint?.offset === start) return workers.open(state)
@@ -118,11 +127,31 @@ export function createStreamingDigests({
     }
   }
 
+  /**
+   * The sole writer answers a PATCH without waiting for its hash to catch up (up to a few MiB
+   * queued for the hash thread): the hash stays open for the upload's next PATCH, which comes
+   * here, and its state is saved once the thread gets there.
+   */
+  function keepResting(id: string, hasher: RemoteHash, offset: number): void {
+    hasher.rest()
+    resting.put(id, offset, hasher)
+    const saving = hasher.save().then(
+      (state) => saved.put(id, { offset, state: Buffer.from(state).toString('base64') }),
+      (error: unknown) => {
+        logger.warn({ err: error, uploadId: id }, 'saving the hash checkpoint failed')
+        resting.take(id, offset)?.close()
+      },
+    )
+    pendingSaves.add(saving)
+    void saving.finally(() => pendingSaves.delete(saving))
+  }
+
   async function checkpoint(id: string, hash: RunningHash, offset: number): Promise<void> {
     // A complete upload's verdict is in its record; the checkpoint has done its job.
     if (hash.digest !== undefined) return saved.delete(id)
     if (hash.hasher && offset === hash.start + hash.hashed) {
       if (hash.hashed === 0) return
+      if (soleWriter) return keepResting(id, hash.hasher, offset)
       const state = Buffer.from(await hash.hasher.save()).toString('base64')
       await saved.put(id, { offset, state })
     } else if (offset !== hash.start) {
@@ -173,6 +202,7 @@ export function createStreamingDigests({
         const offset = Number.isSafeInteger(answered) ? answered : await offsetOf(id)
         if (offset === undefined) return
         await checkpoint(id, hash, offset)
+        if (resting.holds(id, hash.hasher)) hash.hasher = undefined
       } catch (error) {
         // A lost checkpoint costs a re-read at the end, never a wrong verdict.
         logger.warn({ err: error, uploadId: id }, 'saving the hash checkpoint failed')
@@ -196,7 +226,15 @@ export function createStreamingDigests({
       return hasher.load(Buffer.from(final.state, 'base64')).digest('hex')
     },
 
-    forget: (id) => saved.delete(id),
+    forget(id) {
+      resting.drop(id)
+      return saved.delete(id)
+    },
+
+    async flush() {
+      await Promise.allSettled(pendingSaves)
+      await saved.flush()
+    },
   }
 
   function giveUp(hash: RunningHash, error: unknown): undefined {
@@ -209,6 +247,40 @@ export function createStreamingDigests({
 }
 
 const REMEMBERED_UPLOADS = 10_000
+
+/** Open hashes waiting for their uploads' next PATCH; the oldest is closed beyond this. */
+const RESTING_HASHES = 32
+
+/** Hashes kept open between PATCHes, by upload, each for exactly the offset it reached. */
+function restingHashes() {
+  const hashes = new Map<string, { offset: number; hasher: RemoteHash }>()
+  return {
+    /** The upload's open hash if it reached `offset`; any other is closed. */
+    take(id: string, offset: number): RemoteHash | undefined {
+      const kept = hashes.get(id)
+      hashes.delete(id)
+      if (kept?.offset === offset) return kept.hasher
+      kept?.hasher.close()
+      return undefined
+    },
+    put(id: string, offset: number, hasher: RemoteHash): void {
+      hashes.get(id)?.hasher.close()
+      hashes.delete(id)
+      hashes.set(id, { offset, hasher })
+      if (hashes.size <= RESTING_HASHES) return
+      const [oldest, { hasher: evicted }] = hashes.entries().next().value as [string, { hasher: RemoteHash }]
+      hashes.delete(oldest)
+      evicted.close()
+    },
+    holds(id: string, hasher: RemoteHash | undefined): boolean {
+      return hasher !== undefined && hashes.get(id)?.hasher === hasher
+    },
+    drop(id: string): void {
+      hashes.get(id)?.hasher.close()
+      hashes.delete(id)
+    },
+  }
+}
 
 /**
  * The checkpoints this process wrote last, kept in memory so that the next PATCH of an upload
@@ -239,6 +311,8 @@ function rememberedCheckpoints(
       return known?.offset === offset ? known : checkpoints.get(id)
     },
     put(id: string, checkpoint: HashCheckpoint): Promise<void> {
+      // A state saved behind may arrive after a later one (from another hash thread).
+      if ((remembered.get(id)?.offset ?? -1) > checkpoint.offset) return Promise.resolve()
       remembered.delete(id)
       remembered.set(id, checkpoint)
       if (remembered.size > REMEMBERED_UPLOADS) remembered.delete(remembered.keys().next().value as string)
@@ -247,6 +321,10 @@ function rememberedCheckpoints(
     delete(id: string): Promise<void> {
       remembered.delete(id)
       return write(id, () => checkpoints.delete(id))
+    },
+    /** Resolves once the writes made so far are done (they never reject). */
+    async flush(): Promise<void> {
+      await Promise.all(writes.values())
     },
   }
 }

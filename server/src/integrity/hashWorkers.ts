@@ -14,6 +14,11 @@ export interface RemoteHash {
   save(): Promise<Uint8Array>
   /** Lowercase hex digest; the hash is finished afterwards. */
   digest(): Promise<string>
+  /**
+   * Between two requests of an upload: the hash stays open in its worker (it goes on hashing what
+   * it was given) while its batch buffers go back for other hashes; `update` takes them again.
+   */
+  rest(): void
   /** Frees the hash in the worker. */
   close(): void
 }
@@ -107,6 +112,10 @@ export function createHashWorkers({
           flush()
           return (await worker.call({ op: 'digest', id })) as string
         },
+        rest() {
+          flush()
+          buffers.recycle()
+        },
         close() {
           buffers.recycle()
           worker.call({ op: 'close', id }).catch(() => undefined)
@@ -132,8 +141,15 @@ function createBufferPool(size: number, spare: ArrayBuffer[]) {
   const waiters: Array<() => void> = []
   let created = 0
   let failure: Error | undefined
+  // Between requests (or once closed) the buffers belong to other hashes, as they come back.
+  let resting = false
+  const toSpare = (buffer: ArrayBuffer) => {
+    created--
+    if (spare.length < SPARE_BUFFERS) spare.push(buffer)
+  }
   return {
     async take(): Promise<Uint8Array<ArrayBuffer>> {
+      resting = false
       for (;;) {
         if (failure) throw failure
         const buffer = free.pop()
@@ -146,6 +162,7 @@ function createBufferPool(size: number, spare: ArrayBuffer[]) {
       }
     },
     give(buffer: ArrayBuffer): void {
+      if (resting) return toSpare(buffer)
       free.push(buffer)
       waiters.shift()?.()
     },
@@ -153,10 +170,10 @@ function createBufferPool(size: number, spare: ArrayBuffer[]) {
       failure = error
       for (const wake of waiters.splice(0)) wake()
     },
-    /** Hands this hash's buffers back for others (call once the hash is done). */
+    /** Hands this hash's buffers back for others, now and as the worker returns them. */
     recycle(): void {
-      while (free.length > 0 && spare.length < SPARE_BUFFERS) spare.push(free.pop() as ArrayBuffer)
-      free.length = 0
+      resting = true
+      for (const buffer of free.splice(0)) toSpare(buffer)
     },
   }
 }
