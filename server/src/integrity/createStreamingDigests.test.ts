@@ -62,6 +62,41 @@ async function sendPatch(digests: StreamingDigests, piece: Uint8Array, keep?: nu
   return request
 }
 
+/**
+ * A fake for a hash thread that lags behind: real hashes whose saved states (taken in order, as
+ * the thread would) are handed over only once released.
+ */
+function laggingSoleWriter() {
+  let opened = 0
+  let releaseSaves: () => void = () => {}
+  const savesReleased = new Promise<void>((resolve) => {
+    releaseSaves = resolve
+  })
+  const lagging: HashWorkers = {
+    async open(state) {
+      opened++
+      const hash = await workers.open(state)
+      return {
+        ...hash,
+        save: async () => {
+          const state = await hash.save()
+          await savesReleased
+          return state
+        },
+      }
+    },
+    terminate: () => workers.terminate(),
+  }
+  const digests = createStreamingDigests({
+    checkpoints,
+    workers: lagging,
+    soleWriter: true,
+    offsetOf: async () => stored.length,
+    logger,
+  })
+  return { digests, opened: () => opened, releaseSaves }
+}
+
 describe('createStreamingDigests', () => {
   it('continues the hash across requests and digests the whole upload without reading it', async () => {
     const bytes = randomBytes(300_000)
@@ -137,30 +172,10 @@ describe('createStreamingDigests', () => {
     expect(await other.digestOf(upload(bytes.length), again)).toBe(sha256(bytes))
   })
   it('as the sole writer, answers without waiting for the hash and continues the same open hash', async () => {
-    // A fake for a hash thread that lags behind: real hashes whose saves wait until released.
-    let opened = 0
-    let releaseSaves: () => void = () => {}
-    const savesReleased = new Promise<void>((resolve) => {
-      releaseSaves = resolve
-    })
-    const lagging: HashWorkers = {
-      async open(state) {
-        opened++
-        const hash = await workers.open(state)
-        return { ...hash, save: async () => savesReleased.then(() => hash.save()) }
-      },
-      terminate: () => workers.terminate(),
-    }
-    const digests = createStreamingDigests({
-      checkpoints,
-      workers: lagging,
-      soleWriter: true,
-      offsetOf: async () => stored.length,
-      logger,
-    })
+    const { digests, opened, releaseSaves } = laggingSoleWriter()
     const bytes = randomBytes(200_000)
     for (let offset = 0; offset < 150_000; offset += 50_000) await sendPatch(digests, bytes.subarray(offset, offset + 50_000))
-    expect(opened).toBe(1)
+    expect(opened()).toBe(1)
     expect(await checkpoints.get('up')).toBeUndefined()
 
     releaseSaves()
@@ -169,7 +184,7 @@ describe('createStreamingDigests', () => {
     const last = await digests.track(patchRequest(bytes.subarray(150_000)), 'up', 150_000)
     await storeBody(last)
     expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
-    expect(opened).toBe(1)
+    expect(opened()).toBe(1)
   })
 
   it('closes an open hash that another offset makes useless, and goes on from the checkpoint', async () => {
@@ -181,5 +196,13 @@ describe('createStreamingDigests', () => {
     const last = await digests.track(patchRequest(bytes.subarray(100_000)), 'up', 100_000)
     await storeBody(last)
     expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+  })
+  it('writes no checkpoint saved behind once the upload is forgotten (terminated)', async () => {
+    const { digests, releaseSaves } = laggingSoleWriter()
+    await sendPatch(digests, randomBytes(50_000))
+    await digests.forget('up')
+    releaseSaves()
+    await digests.flush()
+    expect(await checkpoints.get('up')).toBeUndefined()
   })
 })

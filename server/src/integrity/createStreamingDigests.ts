@@ -148,7 +148,7 @@ export function createStreamingDigests({
 
   async function checkpoint(id: string, hash: RunningHash, offset: number): Promise<void> {
     // A complete upload's verdict is in its record; the checkpoint has done its job.
-    if (hash.digest !== undefined) return saved.delete(id)
+    if (hash.digest !== undefined) return saved.forget(id)
     if (hash.hasher && offset === hash.start + hash.hashed) {
       if (hash.hashed === 0) return
       if (soleWriter) return keepResting(id, hash.hasher, offset)
@@ -228,7 +228,7 @@ export function createStreamingDigests({
 
     forget(id) {
       resting.drop(id)
-      return saved.delete(id)
+      return saved.forget(id)
     },
 
     async flush() {
@@ -293,6 +293,11 @@ function rememberedCheckpoints(
   { writeBehind, logger }: { writeBehind: boolean; logger: Logger },
 ) {
   const remembered = new Map<string, HashCheckpoint>()
+  const remember = (id: string, checkpoint: HashCheckpoint) => {
+    remembered.delete(id)
+    remembered.set(id, checkpoint)
+    if (remembered.size > REMEMBERED_UPLOADS) remembered.delete(remembered.keys().next().value as string)
+  }
   const writes = new Map<string, Promise<void>>()
   const write = (id: string, operation: () => Promise<void>): Promise<void> => {
     const next = (writes.get(id) ?? Promise.resolve()).then(operation)
@@ -311,15 +316,19 @@ function rememberedCheckpoints(
       return known?.offset === offset ? known : checkpoints.get(id)
     },
     put(id: string, checkpoint: HashCheckpoint): Promise<void> {
-      // A state saved behind may arrive after a later one (from another hash thread).
+      // A state saved behind may arrive after a later one (from another hash thread), or after
+      // its upload was finished or terminated.
       if ((remembered.get(id)?.offset ?? -1) > checkpoint.offset) return Promise.resolve()
-      remembered.delete(id)
-      remembered.set(id, checkpoint)
-      if (remembered.size > REMEMBERED_UPLOADS) remembered.delete(remembered.keys().next().value as string)
+      remember(id, checkpoint)
       return write(id, () => checkpoints.put(id, checkpoint))
     },
     delete(id: string): Promise<void> {
       remembered.delete(id)
+      return write(id, () => checkpoints.delete(id))
+    },
+    /** Deletes the checkpoint of an upload that takes no more bytes, and any saved behind later. */
+    forget(id: string): Promise<void> {
+      remember(id, { offset: Number.POSITIVE_INFINITY, state: '' })
       return write(id, () => checkpoints.delete(id))
     },
     /** Resolves once the writes made so far are done (they never reject). */
