@@ -6,6 +6,7 @@
 //
 //   node bench/server-throughput.mjs [--size-mib 256] [--rounds 3] [--stores disk,s3] [--ferry-main server/dist/main.js]
 //   node bench/server-throughput.mjs --size-mib 4096 --rounds 1 --stores s3 --store-alone no   # 4 GiB memory
+//   node bench/server-throughput.mjs --stores disk --ferry-baseline ../old/server/dist/main.js   # A/B two builds
 import { spawn } from 'node:child_process'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     stores: { type: 'string', default: 'disk,s3' },
     // Another build of the server, to compare two versions on the same machine.
     'ferry-main': { type: 'string', default: 'server/dist/main.js' },
+    // A second build run beside it on disk (8 MiB PATCHes), alternated in the same rounds.
+    'ferry-baseline': { type: 'string' },
     // `no` leaves out the S3 stores driven without HTTP (saves time on 4 GiB).
     'store-alone': { type: 'string', default: 'yes' },
   },
@@ -55,16 +58,18 @@ async function freePort() {
   return port
 }
 
-async function startFerry(env) {
+async function startFerry(env, main = values['ferry-main']) {
   const port = await freePort()
-  const child = spawn(process.execPath, [path.resolve(root, values['ferry-main'])], {
+  const child = spawn(process.execPath, [path.resolve(root, main)], {
     env: { ...process.env, ...env, PORT: String(port), FERRY_LOG_LEVEL: 'warn' },
     stdio: 'inherit',
   })
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`ferry server ${main} exited with ${child.exitCode}`)
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break
     } catch {}
+    if (attempt === 100) throw new Error(`ferry server ${main} did not answer /healthz within 10 s`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   // Idle size once it answers, before any upload: the baseline for its memory growth.
@@ -106,6 +111,9 @@ if (stores.includes('disk')) {
   const ferry = await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: dataDir })
   // The server's hashing cost, visible: the same server reading each finished upload again instead.
   const rereading = await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: `${dataDir}-reread`, FERRY_SERVER_HASH: 'reread' })
+  const baseline = values['ferry-baseline']
+    ? await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: `${dataDir}-baseline` }, values['ferry-baseline'])
+    : undefined
   const plainDir = path.join(work, 'plain')
   await mkdir(plainDir, { recursive: true })
   let counter = 0
@@ -123,6 +131,13 @@ if (stores.includes('disk')) {
     ferry.pid,
     ferry.idleBytes,
   )
+  const baselineRuns = baseline
+    ? withResidentGrowth(
+        [{ name: `Ferry baseline build (${values['ferry-baseline']}), disk store, 8 MiB PATCHes + SHA-256 check`, run: () => tusUpload(baseline.url, 8 * MIB) }],
+        baseline.pid,
+        baseline.idleBytes,
+      )
+    : { contenders: [], growth: new Map() }
   const rereadRuns = withResidentGrowth(
     [
       {
@@ -136,6 +151,7 @@ if (stores.includes('disk')) {
   const disk = await compare(
     [
       ...ferryRuns.contenders,
+      ...baselineRuns.contenders,
       ...rereadRuns.contenders,
       {
         name: 'plain Node PUT streamed to disk',
@@ -155,10 +171,11 @@ if (stores.includes('disk')) {
   printTable(`Disk, ${size / 1024 / 1024} MiB, median of ${rounds}`, disk)
   printResidentGrowth(
     `Ferry server memory, disk, ${size / MIB} MiB uploads`,
-    new Map([...ferryRuns.growth, ...rereadRuns.growth]),
+    new Map([...ferryRuns.growth, ...baselineRuns.growth, ...rereadRuns.growth]),
     RSS_LIMIT_MIB,
   )
   ferry.stop()
+  baseline?.stop()
   rereading.stop()
   plain.close()
 }
