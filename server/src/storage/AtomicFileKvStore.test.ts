@@ -1,11 +1,17 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { AtomicFileKvStore } from './AtomicFileKvStore.js'
+
+const directories: string[] = []
+afterEach(async () => {
+  await Promise.all(directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })))
+})
 
 async function storeInTempDir() {
   const directory = await mkdtemp(path.join(tmpdir(), 'ferry-kv-'))
+  directories.push(directory)
   return { directory, store: new AtomicFileKvStore<{ size: number; filler?: string }>(directory) }
 }
 
