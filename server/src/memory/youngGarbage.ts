@@ -1,7 +1,7 @@
-import { pipeline, Transform, type Readable } from 'node:stream'
-import type { DataStore } from '@tus/utils'
+import { pipeline, type Readable, Transform } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import type { DataStore } from '@tus/utils'
 
 /** Asks V8 to collect its young generation (a scavenge), without waiting for it. */
 export type CollectYoungGarbage = () => void
