@@ -5,6 +5,8 @@ import { forgetCreationDateOnceComplete } from './expiration.js'
 import { BufferPool } from './s3/BufferPool.js'
 import { leadingParts, type MultipartProgress, offsetOf, ProgressCache } from './s3/MultipartProgress.js'
 import { copyParts } from './s3/copyParts.js'
+import { expiredMultipartUploads } from './s3/expiredMultipartUploads.js'
+import { quietAboutAbandonedStreams } from './s3/quietClientLogger.js'
 import { type StoredPart, writeParts } from './s3/writeParts.js'
 import { isS3NotFound, isS3UploadGone } from './s3Compatibility.js'
 
@@ -31,21 +33,6 @@ export const ferryS3StoreDefaults = {
   rememberProgress: false,
   maxRememberedUploads: 10_000,
   streamParts: true,
-}
-
-/**
- * A logger for the S3 client, which otherwise warns on the console whenever a streamed request
- * fails: a streamed part is abandoned on purpose when its request ends early, and sent again from
- * memory when it failed. Failed commands reach their callers as rejections, so `error` (which the
- * client calls for each, 404s included) stays quiet too.
- */
-const quietAboutAbandonedStreams = {
-  debug: () => {},
-  info: () => {},
-  warn: (...content: unknown[]) => {
-    if (content[0] !== 'An error was encountered in a non-retryable streaming request.') console.warn(...content)
-  },
-  error: () => {},
 }
 
 /**
@@ -224,23 +211,10 @@ export class FerryS3Store extends S3Store {
     const expiration = this.getExpiration()
     if (expiration <= 0) return 0
     let deleted = 0
-    let keyMarker: string | undefined
-    let uploadIdMarker: string | undefined
-    do {
-      const page = await this.client.listMultipartUploads({
-        Bucket: this.bucket,
-        KeyMarker: keyMarker,
-        UploadIdMarker: uploadIdMarker,
-      })
-      for (const upload of page.Uploads ?? []) {
-        if (!upload.Key || !upload.Initiated) continue
-        if (Date.now() <= upload.Initiated.getTime() + expiration) continue
-        await this.remove(upload.Key).catch(() => undefined)
-        deleted++
-      }
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined
-      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined
-    } while (keyMarker)
+    for await (const id of expiredMultipartUploads(this.client, this.bucket, expiration)) {
+      await this.remove(id).catch(() => undefined)
+      deleted++
+    }
     return deleted
   }
 
