@@ -16,13 +16,18 @@ export interface ServerDigestOptions {
 /** The streaming digests a server runs on its store, or `undefined` when it re-reads instead. */
 export function createServerDigests({ serverHash, backend, soleWriter, logger }: ServerDigestOptions): StreamingDigests | undefined {
   if (serverHash !== 'stream') return undefined
+  // On disk an unfinished upload's bytes can be read back; on S3 they sit in parts.
+  const readsBack = backend.kind === 'disk'
+  // Hashed in memory, with checkpoints trailing (see createStreamingDigests).
+  const live = soleWriter && readsBack
   return createStreamingDigests({
     checkpoints: createHashCheckpoints(backend.documents),
-    workers: createHashWorkers(),
+    // Hashing in memory needs these only to continue an upload after a restart.
+    workers: createHashWorkers({ eager: !live }),
     soleWriter,
+    trailWorkers: live ? createHashWorkers({ priority: 'background' }) : undefined,
     offsetOf: (id) => backend.datastore.getUpload(id).then((upload) => upload.offset, () => undefined),
-    // On disk an unfinished upload's bytes can be read back; on S3 they sit in parts.
-    readStored: backend.kind === 'disk' ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,
+    readStored: readsBack ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,
     logger,
   })
 }

@@ -26,11 +26,16 @@ beforeEach(async () => {
 })
 afterEach(() => removeDocuments())
 
-function digestsWith(options: { readStored?: boolean; soleWriter?: boolean; store?: HashCheckpoints } = {}): StreamingDigests {
+const backgroundWorkers = createHashWorkers({ threads: 1, priority: 'background' })
+
+function digestsWith(
+  options: { readStored?: boolean; soleWriter?: boolean; store?: HashCheckpoints; workers?: HashWorkers; trailWorkers?: HashWorkers } = {},
+): StreamingDigests {
   return createStreamingDigests({
     checkpoints: options.store ?? checkpoints,
     soleWriter: options.soleWriter ?? false,
-    workers,
+    workers: options.workers ?? workers,
+    trailWorkers: options.trailWorkers,
     offsetOf: async () => stored.length,
     readStored: options.readStored
       ? async (_id: string, range: ByteRange) => [stored.subarray(range.start, range.end + 1)]
@@ -95,6 +100,27 @@ function laggingSoleWriter() {
     logger,
   })
   return { digests, opened: () => opened, releaseSaves }
+}
+
+/** Hash workers that count the hashes opened in them. */
+function counted(inner: HashWorkers) {
+  let opened = 0
+  const counting: HashWorkers = { open: (state) => (opened++, inner.open(state)), terminate: () => inner.terminate() }
+  return { workers: counting, opened: () => opened }
+}
+
+/**
+ * A fake for a background thread starved of CPU: it never has room for a request's bytes, and with
+ * `stuck` it never finishes hashing what it reads back either.
+ */
+function starvedWorkers({ stuck = false } = {}): HashWorkers {
+  return {
+    async open(state) {
+      const hash = await backgroundWorkers.open(state)
+      return { ...hash, tryUpdate: () => false, update: stuck ? () => new Promise<void>(() => {}) : hash.update }
+    },
+    terminate: async () => {},
+  }
 }
 
 describe('createStreamingDigests', () => {
@@ -195,5 +221,55 @@ describe('createStreamingDigests', () => {
     releaseSaves()
     await digests.flush()
     expect(await checkpoints.get('up')).toBeUndefined()
+  })
+
+  describe('as the sole writer on a store that reads back: the verdict from memory, checkpoints trailing', () => {
+    it('digests from memory and opens no hash that the sender waits for', async () => {
+      const foreground = counted(workers)
+      const digests = digestsWith({ soleWriter: true, readStored: true, workers: foreground.workers, trailWorkers: starvedWorkers({ stuck: true }) })
+      const bytes = randomBytes(260_000)
+      for (let offset = 0; offset < 200_000; offset += 50_000) await sendPatch(digests, bytes.subarray(offset, offset + 50_000))
+      const last = await digests.track(patchRequest(bytes.subarray(200_000)), 'up', 200_000)
+      await storeBody(last)
+      expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+      expect(foreground.opened()).toBe(0)
+    })
+
+    it('checkpoints behind the upload, reading back what the trail missed, for another process to continue', async () => {
+      const digests = digestsWith({ soleWriter: true, readStored: true, trailWorkers: starvedWorkers() })
+      const bytes = randomBytes(230_000)
+      for (let offset = 0; offset < 150_000; offset += 50_000) await sendPatch(digests, bytes.subarray(offset, offset + 50_000))
+      await digests.flush()
+      expect(await checkpoints.get('up')).toMatchObject({ offset: 150_000 })
+
+      const other = digestsWith()
+      const again = await other.track(patchRequest(bytes.subarray(150_000)), 'up', 150_000)
+      await storeBody(again)
+      expect(await other.digestOf(upload(bytes.length), again)).toBe(sha256(bytes))
+    })
+
+    it('after a write that stored fewer bytes than it hashed, continues from the stored bytes, never the memory', async () => {
+      const digests = digestsWith({ soleWriter: true, readStored: true, trailWorkers: backgroundWorkers })
+      const bytes = randomBytes(200_000)
+      await sendPatch(digests, bytes.subarray(0, 50_000))
+      await sendPatch(digests, bytes.subarray(50_000, 120_000), 30_000)
+      expect(stored.length).toBe(80_000)
+
+      const last = await digests.track(patchRequest(bytes.subarray(80_000)), 'up', 80_000)
+      await storeBody(last)
+      expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+    })
+
+    it('writes no trailing checkpoint once the upload is finished', async () => {
+      const digests = digestsWith({ soleWriter: true, readStored: true, trailWorkers: starvedWorkers() })
+      const bytes = randomBytes(120_000)
+      await sendPatch(digests, bytes.subarray(0, 60_000))
+      const last = await digests.track(patchRequest(bytes.subarray(60_000)), 'up', 60_000)
+      await storeBody(last)
+      expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+      await digests.settle(last, answered(bytes.length))
+      await digests.flush()
+      expect(await checkpoints.get('up')).toBeUndefined()
+    })
   })
 })

@@ -1,7 +1,9 @@
+import { createHash, type Hash } from 'node:crypto'
 import type { Upload } from '@tus/utils'
 import { createSHA256 } from 'hash-wasm'
 import type { Logger } from 'pino'
 import type { ByteRange } from '../storage/types.js'
+import { type CheckpointTrail, createCheckpointTrail } from './checkpointTrail.js'
 import type { HashCheckpoint, HashCheckpoints } from './hashCheckpoints.js'
 import type { HashWorkers, RemoteHash } from './hashWorkers.js'
 
@@ -15,7 +17,13 @@ interface RunningHash {
    * `undefined` when the bytes before `start` were never hashed, or hashing failed: the digest
    * will come from a re-read.
    */
-  hasher: RemoteHash | undefined
+  hasher?: RemoteHash | undefined
+  /**
+   * A sole writer's hash of the upload from its first byte, in memory (node:crypto); it gives the
+   * verdict, and `trail` saves the checkpoints. Instead of `hasher`.
+   */
+  live?: Hash
+  trail?: CheckpointTrail
   /** Set once the upload is complete and its digest was taken. */
   digest?: string
 }
@@ -77,14 +85,24 @@ export interface StreamingDigestOptions {
    * may be missing, which costs a catch-up read or a re-read, never a wrong digest).
    */
   soleWriter?: boolean
+  /**
+   * With a sole writer and `readStored`: threads (background priority) where checkpoints trail
+   * the uploads hashed in memory. Otherwise every upload is hashed in `workers`, which the sender
+   * waits for.
+   */
+  trailWorkers?: HashWorkers
   logger: Logger
 }
 
 /**
- * Integrity without a second read: the server hashes each upload's bytes with hash-wasm as they
- * stream in, across PATCH requests, and saves the hasher's state after each one. node:crypto is
- * several times faster but cannot export its state, and a state that cannot leave the process
- * would force a re-read whenever a PATCH lands on another instance or after a restart.
+ * Integrity without a second read: the server hashes each upload's bytes as they stream in,
+ * across PATCH requests, and saves a hash-wasm state after each one that any process can load.
+ * node:crypto is several times faster but cannot export its state. So where PATCHes may land on
+ * another instance (or the store cannot read unfinished bytes back), hash-wasm hashes every byte
+ * on the way in; a sole writer on such a store hashes with node:crypto in memory for the verdict
+ * and lets hash-wasm checkpoints trail behind at background priority, reading back what they
+ * missed, for the restart that loses the memory (a checkpoint further behind then costs a larger
+ * catch-up read, never a wrong verdict).
  */
 export function createStreamingDigests({
   checkpoints,
@@ -93,18 +111,42 @@ export function createStreamingDigests({
   readStored,
   maxCatchUpBytes = 64 * 1024 * 1024,
   soleWriter = false,
+  trailWorkers,
   logger,
 }: StreamingDigestOptions): StreamingDigests {
   const running = new WeakMap<Request, RunningHash>()
   const saved = rememberedCheckpoints(checkpoints, { writeBehind: soleWriter, logger })
   const resting = restingHashes()
   const pendingSaves = new Set<Promise<void>>()
+  const trails = new Set<CheckpointTrail>()
+  // A trail that falls behind must catch up from the store; where it cannot, hash-wasm hashes
+  // every byte on the way in.
+  const liveWorkers = soleWriter && readStored ? trailWorkers : undefined
 
-  async function resume(id: string | undefined, start: number): Promise<RemoteHash | undefined> {
-    if (start === 0) return workers.open()
-    if (!id) return undefined
-    const kept = resting.take(id, start)
-    if (kept) return kept
+  async function openTrail(): Promise<CheckpointTrail | undefined> {
+    const hasher = await liveWorkers?.open().catch((error: unknown) => {
+      logger.warn({ err: error }, 'no hash thread for checkpoints: this upload has none')
+    })
+    if (!hasher) return undefined
+    const trail = createCheckpointTrail({
+      hasher,
+      offset: 0,
+      save: (id, offset, state) => saved.put(id, { offset, state: Buffer.from(state).toString('base64') }),
+      readStored,
+      onClosed: () => trails.delete(trail),
+      logger,
+    })
+    trails.add(trail)
+    return trail
+  }
+
+  async function resume(id: string | undefined, start: number): Promise<Partial<RunningHash>> {
+    if (start === 0) return liveWorkers ? { live: createHash('sha256'), trail: await openTrail() } : { hasher: await workers.open() }
+    if (!id) return {}
+    return resting.take(id, start) ?? { hasher: await resumeFromCheckpoint(id, start) }
+  }
+
+  async function resumeFromCheckpoint(id: string, start: number): Promise<RemoteHash | undefined> {
     const checkpoint = await saved.at(id, start)
     const state = checkpoint ? Buffer.from(checkpoint.state, 'base64') : undefined
     if (checkpoint?.offset === start) return workers.open(state)
@@ -134,12 +176,12 @@ export function createStreamingDigests({
    */
   function keepResting(id: string, hasher: RemoteHash, offset: number): void {
     hasher.rest()
-    resting.put(id, offset, hasher)
+    resting.put(id, offset, { hasher })
     const saving = hasher.save().then(
       (state) => saved.put(id, { offset, state: Buffer.from(state).toString('base64') }),
       (error: unknown) => {
         logger.warn({ err: error, uploadId: id }, 'saving the hash checkpoint failed')
-        resting.take(id, offset)?.close()
+        resting.drop(id)
       },
     )
     pendingSaves.add(saving)
@@ -164,9 +206,15 @@ export function createStreamingDigests({
   return {
     async track(request, id, start) {
       if (!request.body) return request
-      const hash: RunningHash = { id, start, hashed: 0, hasher: await resume(id, start) }
+      const hash: RunningHash = { id, start, hashed: 0, ...(await resume(id, start)) }
       const hashing = new TransformStream<Uint8Array, Uint8Array>({
         async transform(chunk, controller) {
+          if (hash.live) {
+            hash.live.update(chunk)
+            hash.trail?.offer(hash.start + hash.hashed, chunk)
+            hash.hashed += chunk.length
+            return controller.enqueue(chunk)
+          }
           hash.hashed += chunk.length
           // A hash that fails costs a re-read at the end, never the upload.
           await hash.hasher?.update(chunk).catch((error: unknown) => giveUp(hash, error))
@@ -196,11 +244,12 @@ export function createStreamingDigests({
       if (!hash) return
       running.delete(request)
       const id = hash.id ?? idFromLocation(response.headers.get('location'))
-      if (!id) return hash.hasher?.close()
+      if (!id) return close(hash)
       try {
         const answered = response.ok ? Number(response.headers.get('upload-offset') ?? Number.NaN) : Number.NaN
         const offset = Number.isSafeInteger(answered) ? answered : await offsetOf(id)
         if (offset === undefined) return
+        if (hash.live) return await settleLive(id, hash, offset)
         await checkpoint(id, hash, offset)
         if (resting.holds(id, hash.hasher)) hash.hasher = undefined
       } catch (error) {
@@ -208,13 +257,17 @@ export function createStreamingDigests({
         logger.warn({ err: error, uploadId: id }, 'saving the hash checkpoint failed')
         await saved.delete(id).catch(() => undefined)
       } finally {
-        hash.hasher?.close()
+        close(hash)
       }
     },
 
     async digestOf(upload, request) {
       const size = upload.size ?? upload.offset
       const hash = request ? running.get(request) : undefined
+      if (hash?.live && hash.start + hash.hashed === size) {
+        hash.digest ??= hash.live.digest('hex')
+        return hash.digest
+      }
       if (hash?.hasher && hash.start + hash.hashed === size) {
         hash.digest ??= await hash.hasher.digest().catch((error: unknown) => giveUp(hash, error))
         return hash.digest
@@ -232,9 +285,33 @@ export function createStreamingDigests({
     },
 
     async flush() {
+      await Promise.all([...trails].map((trail) => trail.idle()))
       await Promise.allSettled(pendingSaves)
       await saved.flush()
     },
+  }
+
+  /**
+   * The live hash rests for the upload's next PATCH while it covers exactly the stored bytes; the
+   * trail checkpoints the stored offset either way.
+   */
+  async function settleLive(id: string, hash: RunningHash, offset: number): Promise<void> {
+    const { live, trail } = hash
+    hash.live = undefined
+    hash.trail = undefined
+    // A complete upload's verdict is in its record; the checkpoints have done their job.
+    if (hash.digest !== undefined) {
+      trail?.close()
+      return saved.forget(id)
+    }
+    trail?.settle(id, offset)
+    if (offset === hash.start + hash.hashed) resting.put(id, offset, { live, trail })
+    else trail?.retire()
+  }
+
+  function close(hash: RunningHash): void {
+    hash.hasher?.close()
+    hash.trail?.close()
   }
 
   function giveUp(hash: RunningHash, error: unknown): undefined {
@@ -249,35 +326,46 @@ export function createStreamingDigests({
 const REMEMBERED_UPLOADS = 10_000
 
 /** Open hashes waiting for their uploads' next PATCH; the oldest is closed beyond this. */
-const RESTING_HASHES = 32
+const RESTING_HASHES = 64
+
+/** What an upload's next PATCH continues: a hash-wasm hash, or a live hash and its trail. */
+type RestingHash = Pick<RunningHash, 'hasher' | 'live' | 'trail'>
 
 /** Hashes kept open between PATCHes, by upload, each for exactly the offset it reached. */
 function restingHashes() {
-  const hashes = new Map<string, { offset: number; hasher: RemoteHash }>()
+  const hashes = new Map<string, { offset: number; hash: RestingHash }>()
+  // A trail still saves the checkpoint it was asked for; only `drop` stops it at once.
+  const release = ({ hasher, trail }: RestingHash) => {
+    hasher?.close()
+    trail?.retire()
+  }
   return {
-    /** The upload's open hash if it reached `offset`; any other is closed. */
-    take(id: string, offset: number): RemoteHash | undefined {
+    /** The upload's open hash if it reached `offset`; any other is released. */
+    take(id: string, offset: number): RestingHash | undefined {
       const kept = hashes.get(id)
       hashes.delete(id)
-      if (kept?.offset === offset) return kept.hasher
-      kept?.hasher.close()
+      if (kept?.offset === offset) return kept.hash
+      if (kept) release(kept.hash)
       return undefined
     },
-    put(id: string, offset: number, hasher: RemoteHash): void {
-      hashes.get(id)?.hasher.close()
+    put(id: string, offset: number, hash: RestingHash): void {
+      const previous = hashes.get(id)
       hashes.delete(id)
-      hashes.set(id, { offset, hasher })
+      if (previous) release(previous.hash)
+      hashes.set(id, { offset, hash })
       if (hashes.size <= RESTING_HASHES) return
-      const [oldest, { hasher: evicted }] = hashes.entries().next().value as [string, { hasher: RemoteHash }]
+      const [oldest, evicted] = hashes.entries().next().value as [string, { hash: RestingHash }]
       hashes.delete(oldest)
-      evicted.close()
+      release(evicted.hash)
     },
     holds(id: string, hasher: RemoteHash | undefined): boolean {
-      return hasher !== undefined && hashes.get(id)?.hasher === hasher
+      return hasher !== undefined && hashes.get(id)?.hash.hasher === hasher
     },
     drop(id: string): void {
-      hashes.get(id)?.hasher.close()
+      const kept = hashes.get(id)
       hashes.delete(id)
+      kept?.hash.hasher?.close()
+      kept?.hash.trail?.close()
     },
   }
 }

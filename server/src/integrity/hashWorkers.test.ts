@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createHashWorkers } from './hashWorkers.js'
 
@@ -51,5 +52,34 @@ describe('createHashWorkers', () => {
     await hash.update(randomBytes(1000))
     await doomed.terminate()
     await expect(hash.digest()).rejects.toThrow(/hash worker/)
+  })
+
+  it('takes a chunk without waiting only while it fits in the free buffers', async () => {
+    const small = createHashWorkers({ threads: 1, highWaterBytes: 1024 * 1024 })
+    const bytes = randomBytes(1_000_000)
+    const hash = await small.open()
+    expect(hash.tryUpdate(bytes.subarray(0, 600_000))).toBe(true)
+    // 448 KiB left in the one buffer, which stays here until it is full.
+    expect(hash.tryUpdate(randomBytes(600_000))).toBe(false)
+    expect(hash.tryUpdate(bytes.subarray(600_000))).toBe(true)
+    expect(await hash.digest()).toBe(sha256(bytes))
+    await small.terminate()
+  })
+
+  it.runIf(process.platform === 'linux')('runs background threads at the lowest CPU priority', async () => {
+    // A thread's nice value is the 19th field of /proc/self/task/TID/stat (after the name's ")").
+    const niceThreads = () =>
+      readdirSync('/proc/self/task').filter((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16] === '19'
+      }).length
+    const before = niceThreads()
+    const background = createHashWorkers({ threads: 1, priority: 'background' })
+    const bytes = randomBytes(1000)
+    const hash = await background.open()
+    await hash.update(bytes)
+    expect(await hash.digest()).toBe(sha256(bytes))
+    expect(niceThreads()).toBe(before + 1)
+    await background.terminate()
   })
 })

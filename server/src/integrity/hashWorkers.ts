@@ -10,6 +10,11 @@ export interface RemoteHash {
    * hash instead of piling chunks up in memory.
    */
   update(chunk: Uint8Array): Promise<void>
+  /**
+   * Hands a chunk over only if it fits in the batch buffers free now, without waiting; `false`
+   * means nothing was taken (the caller's hash falls behind instead of slowing the sender).
+   */
+  tryUpdate(chunk: Uint8Array): boolean
   /** hash-wasm `save()` of everything hashed so far. */
   save(): Promise<Uint8Array>
   /** Lowercase hex digest; the hash is finished afterwards. */
@@ -37,6 +42,18 @@ export interface HashWorkerOptions {
    * @default 4 MiB
    */
   highWaterBytes?: number
+  /**
+   * `background` threads run at the lowest CPU priority (Linux nice 19): work that may fall
+   * behind, such as checkpoints trailing an upload, takes only the CPU nothing else wants.
+   * @default 'normal'
+   */
+  priority?: 'normal' | 'background'
+  /**
+   * Start the threads now rather than with the first hash: a thread is part of the idle server,
+   * and the first upload does not wait for one to boot. Lazy suits a pool that is rarely used.
+   * @default true
+   */
+  eager?: boolean
 }
 
 interface Pending {
@@ -53,6 +70,8 @@ interface Pending {
 export function createHashWorkers({
   threads = Math.max(1, availableParallelism() - 1),
   highWaterBytes = 4 * 1024 * 1024,
+  priority = 'normal',
+  eager = true,
 }: HashWorkerOptions = {}): HashWorkers {
   const hashWasm = createRequire(import.meta.url).resolve('hash-wasm')
   const pool: Array<ReturnType<typeof startThread> | undefined> = Array.from({ length: threads }, () => undefined)
@@ -60,14 +79,12 @@ export function createHashWorkers({
   let nextId = 0
   // Batch buffers of finished hashes, for the next ones (one upload's PATCHes each open a hash).
   const spare: ArrayBuffer[] = []
-  // Started now rather than by the first upload: a thread is part of the idle server, and the
-  // first upload does not wait for one to boot.
-  for (let index = 0; index < threads; index++) thread(index)
+  if (eager) for (let index = 0; index < threads; index++) thread(index)
 
   function thread(index: number) {
     const current = pool[index]
     if (current && !current.failed) return current
-    const started = startThread(hashWasm)
+    const started = startThread(hashWasm, priority === 'background')
     pool[index] = started
     return started
   }
@@ -93,16 +110,29 @@ export function createHashWorkers({
           (error: Error) => buffers.fail(error),
         )
       }
+      const copy = (chunk: Uint8Array, from: number): number => {
+        const target = batch as Uint8Array<ArrayBuffer>
+        const length = Math.min(chunk.length - from, target.length - filled)
+        target.set(chunk.subarray(from, from + length), filled)
+        filled += length
+        if (filled === target.length) flush()
+        return from + length
+      }
       return {
         async update(chunk) {
           for (let offset = 0; offset < chunk.length; ) {
             batch ??= await buffers.take()
-            const length = Math.min(chunk.length - offset, batch.length - filled)
-            batch.set(chunk.subarray(offset, offset + length), filled)
-            filled += length
-            offset += length
-            if (filled === batch.length) flush()
+            offset = copy(chunk, offset)
           }
+        },
+        tryUpdate(chunk) {
+          const room = (batch ? batch.length - filled : 0) + buffers.available() * BATCH_BYTES
+          if (room < chunk.length) return false
+          for (let offset = 0; offset < chunk.length; ) {
+            batch ??= buffers.takeNow()
+            offset = copy(chunk, offset)
+          }
+          return true
         },
         async save() {
           flush()
@@ -147,17 +177,25 @@ function createBufferPool(size: number, spare: ArrayBuffer[]) {
     created--
     if (spare.length < SPARE_BUFFERS) spare.push(buffer)
   }
+  /** Buffers `takeNow` can hand out (none once the worker failed). */
+  const available = () => (failure ? 0 : free.length + size - created)
+  /** Only while `available()` is positive. */
+  const takeNow = (): Uint8Array<ArrayBuffer> => {
+    resting = false
+    const buffer = free.pop()
+    if (buffer) return new Uint8Array(buffer)
+    created++
+    return new Uint8Array(spare.pop() ?? new ArrayBuffer(BATCH_BYTES))
+  }
   return {
+    available,
+    takeNow,
     async take(): Promise<Uint8Array<ArrayBuffer>> {
+      // Buffers coming back from now on are this hash's again, and wake it.
       resting = false
       for (;;) {
         if (failure) throw failure
-        const buffer = free.pop()
-        if (buffer) return new Uint8Array(buffer)
-        if (created < size) {
-          created++
-          return new Uint8Array(spare.pop() ?? new ArrayBuffer(BATCH_BYTES))
-        }
+        if (available() > 0) return takeNow()
         await new Promise<void>((resolve) => waiters.push(resolve))
       }
     },
@@ -178,8 +216,8 @@ function createBufferPool(size: number, spare: ArrayBuffer[]) {
   }
 }
 
-function startThread(hashWasm: string) {
-  const worker = new Worker(`(${hashThread.toString()})()`, { eval: true, workerData: { hashWasm } })
+function startThread(hashWasm: string, background: boolean) {
+  const worker = new Worker(`(${hashThread.toString()})()`, { eval: true, workerData: { hashWasm, background } })
   // Idle hash threads never keep the process alive.
   worker.unref()
   const pending = new Map<number, Pending>()
@@ -217,6 +255,15 @@ function hashThread() {
   // biome-ignore lint: runs as a plain script in the worker, where require is the way in.
   const { parentPort, workerData } = require('node:worker_threads')
   const { createSHA256 } = require(workerData.hashWasm)
+  if (workerData.background) {
+    try {
+      // On Linux a thread has its own nice value, set through its id (here, not the process's).
+      const threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop())
+      require('node:os').setPriority(threadId, 19)
+    } catch {
+      // Elsewhere the thread keeps the process's priority: slower uploads, same results.
+    }
+  }
   const chains = new Map<number, Promise<any>>()
   parentPort.on('message', (message: any) => {
     const { op, id, seq } = message

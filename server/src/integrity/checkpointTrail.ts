@@ -1,0 +1,114 @@
+import type { Logger } from 'pino'
+import type { ByteRange } from '../storage/types.js'
+import type { RemoteHash } from './hashWorkers.js'
+
+/**
+ * A hash-wasm hash that follows an upload at its own pace, only to save checkpoints: the upload's
+ * verdict comes from a faster hash in memory, so these exist for the crash or restart that loses
+ * it. The trail takes bytes from the request while it keeps up; once it falls behind it reads
+ * them back from the store after each request (where the store can), or stops.
+ */
+export interface CheckpointTrail {
+  /** Bytes of the request at `offset`, taken only if the trail is there and has room now. */
+  offer(offset: number, chunk: Uint8Array): void
+  /**
+   * After a request, with the upload's stored offset: the trail saves a checkpoint there once it
+   * has hashed up to it, reading the bytes it missed from the store first.
+   */
+  settle(id: string, offset: number): void
+  /** Closes the hash once the work already asked for is done (no further requests come). */
+  retire(): void
+  /** Closes the hash now; nothing more is saved. */
+  close(): void
+  /** Resolves once the work asked for so far is done; never rejects. */
+  idle(): Promise<void>
+}
+
+export interface CheckpointTrailOptions {
+  /** Open at `offset`. */
+  hasher: RemoteHash
+  offset: number
+  save: (id: string, offset: number, state: Uint8Array) => Promise<void>
+  readStored?: (id: string, range: ByteRange) => Promise<AsyncIterable<Uint8Array>>
+  /** Called once the hash is closed. */
+  onClosed?: () => void
+  logger: Logger
+}
+
+export function createCheckpointTrail({ hasher, offset, save, readStored, onClosed, logger }: CheckpointTrailOptions): CheckpointTrail {
+  // Bytes handed to the hash; `saved` is the offset of the last checkpoint asked for.
+  let reached = offset
+  let saved = offset
+  let closed = false
+  let retired = false
+  // Catch-ups asked for and not done: meanwhile the hash is not at the request's position.
+  let pending = 0
+  let work: Promise<void> = Promise.resolve()
+
+  const close = () => {
+    if (closed) return
+    closed = true
+    hasher.close()
+    onClosed?.()
+  }
+  const giveUp = (id: string, error: unknown) => {
+    if (!closed) logger.warn({ err: error, uploadId: id }, 'the hash checkpoints of this upload stop here')
+    close()
+  }
+  // `save()` covers exactly what was handed over so far, whatever is handed over after the call.
+  const checkpoint = (id: string, at: number): Promise<void> => {
+    if (at <= saved) return Promise.resolve()
+    saved = at
+    return hasher.save().then((state) => save(id, at, state))
+  }
+  async function catchUp(id: string, to: number): Promise<void> {
+    if (!readStored) throw new Error(`the store cannot read back bytes ${reached}-${to - 1}`)
+    for await (const chunk of await readStored(id, { start: reached, end: to - 1 })) {
+      if (closed) return
+      await hasher.update(chunk)
+      reached += chunk.length
+    }
+    if (reached !== to) throw new Error(`read ${reached} of ${to} bytes`)
+  }
+  const finishWork = () => {
+    pending--
+    if (pending === 0 && retired) close()
+  }
+
+  return {
+    offer(at, chunk) {
+      if (closed || pending > 0 || at !== reached || !hasher.tryUpdate(chunk)) return
+      reached += chunk.length
+    },
+
+    settle(id, to) {
+      if (closed) return
+      // Bytes the hash took were not all stored (an interrupted write): its state matches nothing.
+      if (reached > to) return giveUp(id, new Error(`hashed ${reached} bytes, ${to} stored`))
+      if (pending === 0 && reached === to) {
+        // Saved in step with the request: the next one's bytes can follow straight on.
+        const saving = checkpoint(id, to).catch((error: unknown) => giveUp(id, error))
+        work = Promise.all([work, saving]).then(() => undefined)
+        return
+      }
+      pending++
+      work = work
+        .then(async () => {
+          if (closed) return
+          if (reached < to) await catchUp(id, to)
+          if (!closed) await checkpoint(id, to)
+        })
+        .catch((error: unknown) => giveUp(id, error))
+        .finally(finishWork)
+    },
+
+    retire() {
+      retired = true
+      if (pending === 0) close()
+    },
+
+    close,
+
+    idle: () => work,
+  }
+}
