@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { readMetric } from '../helpers/metrics.js'
@@ -155,6 +157,31 @@ describe.each(STORE_KINDS)('SHA-256 hashed as the bytes arrive, on the %s store'
       // Unfinished S3 multipart bytes cannot be read back: the whole object is read once at the end.
       expect(await readMetric(second.url, REREAD)).toBe(1)
     }
+  })
+
+  // A single instance on disk hashes in memory; its checkpoints trail behind and land once the
+  // server is quiet, without waiting for a stop.
+  it.runIf(kind === 'disk')('saves the trailing checkpoint of a quiet upload, which a process killed later continues', async () => {
+    store = await prepareStore(kind)
+    const first = await start()
+    const bytes = randomBytes(10 * MIB + 3)
+    const url = await createUpload(`${first.url}/files/`, bytes.length)
+    expect((await patch(url, 0, bytes.subarray(0, 8 * MIB))).status).toBe(204)
+    const id = new URL(url).pathname.split('/').pop()
+    const checkpointOffset = async () => {
+      const file = (await store.listAll()).find((name) => name.includes(`hash-state/${id}`))
+      if (!file) return undefined
+      const saved = await readFile(path.join(store.env.FERRY_DATA_DIR ?? '', file), 'utf8').catch(() => '{}')
+      return JSON.parse(saved).offset
+    }
+    await expect.poll(checkpointOffset, { timeout: 10_000 }).toBe(8 * MIB)
+    await first.kill()
+
+    const second = await start({}, first.port)
+    const finished = await sendRest(url, bytes, 8 * MIB, 8 * MIB)
+    expect(finished.status, await finished.clone().text()).toBe(200)
+    expect((await finished.json()).state).toBe('verified')
+    expect(await readMetric(second.url, STREAMED)).toBe(1)
   })
 
   it('reads the upload again when configured to (FERRY_SERVER_HASH=reread)', async () => {

@@ -80,6 +80,24 @@ describe('createCheckpointTrail', () => {
     trail.close()
   })
 
+  it('reads back only while no request of the upload is under way', async () => {
+    const bytes = randomBytes(400_000)
+    const { trail, saves } = await trailOver(bytes, { hasher: starved(await workers.open()) })
+    trail.hold()
+    offer(trail, bytes.subarray(0, 200_000), 0)
+    trail.settle('up', 200_000)
+    // The next request starts before the trail has caught up on the first.
+    trail.hold()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(saves).toEqual([])
+    offer(trail, bytes.subarray(200_000), 200_000)
+    trail.settle('up', bytes.length)
+    await trail.idle()
+    expect(saves.map((save) => save.offset)).toEqual([200_000, bytes.length])
+    expect(await digestOfState(saves[1]?.state ?? new Uint8Array())).toBe(sha256(bytes))
+    trail.close()
+  })
+
   it('stops, saving nothing, when it fell behind and the store cannot read back', async () => {
     const bytes = randomBytes(100_000)
     const { trail, saves } = await trailOver(bytes, { hasher: starved(await workers.open()), readBack: false })

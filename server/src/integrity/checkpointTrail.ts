@@ -6,14 +6,18 @@ import type { RemoteHash } from './hashWorkers.js'
  * A hash-wasm hash that follows an upload at its own pace, only to save checkpoints: the upload's
  * verdict comes from a faster hash in memory, so these exist for the crash or restart that loses
  * it. The trail takes bytes from the request while it keeps up; once it falls behind it reads
- * them back from the store after each request (where the store can), or stops.
+ * them back from the store (where the store can; otherwise it stops), but only while no request
+ * of the upload is under way: a server short of CPU spends it on receiving, and the checkpoints
+ * lag until the upload pauses, finishes (then they are not needed) or the server stops.
  */
 export interface CheckpointTrail {
+  /** A request of the upload starts: reading back waits until it is settled. */
+  hold(): void
   /** Bytes of the request at `offset`, taken only if the trail is there and has room now. */
   offer(offset: number, chunk: Uint8Array): void
   /**
-   * After a request, with the upload's stored offset: the trail saves a checkpoint there once it
-   * has hashed up to it, reading the bytes it missed from the store first.
+   * After a request (ends a `hold`), with the upload's stored offset: the trail saves a checkpoint
+   * there once it has hashed up to it, reading the bytes it missed from the store first.
    */
   settle(id: string, offset: number): void
   /** Closes the hash once the work already asked for is done (no further requests come). */
@@ -44,10 +48,17 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
   // Catch-ups asked for and not done: meanwhile the hash is not at the request's position.
   let pending = 0
   let work: Promise<void> = Promise.resolve()
+  // Set while a request of the upload is under way; resolved when it is settled.
+  let held: { until: Promise<void>; release: () => void } | undefined
 
+  const release = () => {
+    held?.release()
+    held = undefined
+  }
   const close = () => {
     if (closed) return
     closed = true
+    release()
     hasher.close()
     onClosed?.()
   }
@@ -64,6 +75,7 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
   async function catchUp(id: string, to: number): Promise<void> {
     if (!readStored) throw new Error(`the store cannot read back bytes ${reached}-${to - 1}`)
     for await (const chunk of await readStored(id, { start: reached, end: to - 1 })) {
+      while (held) await held.until
       if (closed) return
       await hasher.update(chunk)
       reached += chunk.length
@@ -76,12 +88,22 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
   }
 
   return {
+    hold() {
+      if (held || closed) return
+      let release = () => {}
+      const until = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      held = { until, release }
+    },
+
     offer(at, chunk) {
       if (closed || pending > 0 || at !== reached || !hasher.tryUpdate(chunk)) return
       reached += chunk.length
     },
 
     settle(id, to) {
+      release()
       if (closed) return
       // Bytes the hash took were not all stored (an interrupted write): its state matches nothing.
       if (reached > to) return giveUp(id, new Error(`hashed ${reached} bytes, ${to} stored`))

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { StorageBackend } from '../storage/types.js'
+import { createBusyGate } from './busyGate.js'
 import { createStreamingDigests, type StreamingDigests } from './createStreamingDigests.js'
 import { createHashCheckpoints } from './hashCheckpoints.js'
 import { createHashWorkers } from './hashWorkers.js'
@@ -25,7 +26,7 @@ export function createServerDigests({ serverHash, backend, soleWriter, logger }:
     // Hashing in memory needs these only to continue an upload after a restart.
     workers: createHashWorkers({ eager: !live }),
     soleWriter,
-    trailWorkers: live ? createHashWorkers({ priority: 'background' }) : undefined,
+    trailWorkers: live ? createHashWorkers({ priority: 'background', pauseWhile: createBusyGate().flag }) : undefined,
     offsetOf: (id) => backend.datastore.getUpload(id).then((upload) => upload.offset, () => undefined),
     readStored: readsBack ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,
     logger,

@@ -207,6 +207,7 @@ export function createStreamingDigests({
     async track(request, id, start) {
       if (!request.body) return request
       const hash: RunningHash = { id, start, hashed: 0, ...(await resume(id, start)) }
+      hash.trail?.hold()
       const hashing = new TransformStream<Uint8Array, Uint8Array>({
         async transform(chunk, controller) {
           if (hash.live) {

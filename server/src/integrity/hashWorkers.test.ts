@@ -82,4 +82,24 @@ describe('createHashWorkers', () => {
     expect(niceThreads()).toBe(before + 1)
     await background.terminate()
   })
+
+  it('hashes nothing while its pause flag is set, and goes on once it clears', async () => {
+    const flag = new SharedArrayBuffer(4)
+    const view = new Int32Array(flag)
+    Atomics.store(view, 0, 1)
+    const paused = createHashWorkers({ threads: 1, pauseWhile: flag })
+    const bytes = randomBytes(3000)
+    const hash = await paused.open()
+    await hash.update(bytes)
+    let digest: string | undefined
+    void hash.digest().then((value) => {
+      digest = value
+    })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(digest).toBeUndefined()
+    Atomics.store(view, 0, 0)
+    Atomics.notify(view, 0)
+    await expect.poll(() => digest).toBe(sha256(bytes))
+    await paused.terminate()
+  })
 })

@@ -54,6 +54,11 @@ export interface HashWorkerOptions {
    * @default true
    */
   eager?: boolean
+  /**
+   * A `BusyGate` flag: while it is set the threads hash nothing (they wait between batches), so
+   * background work leaves the CPU to a busy event loop.
+   */
+  pauseWhile?: SharedArrayBuffer
 }
 
 interface Pending {
@@ -72,6 +77,7 @@ export function createHashWorkers({
   highWaterBytes = 4 * 1024 * 1024,
   priority = 'normal',
   eager = true,
+  pauseWhile,
 }: HashWorkerOptions = {}): HashWorkers {
   const hashWasm = createRequire(import.meta.url).resolve('hash-wasm')
   const pool: Array<ReturnType<typeof startThread> | undefined> = Array.from({ length: threads }, () => undefined)
@@ -84,7 +90,7 @@ export function createHashWorkers({
   function thread(index: number) {
     const current = pool[index]
     if (current && !current.failed) return current
-    const started = startThread(hashWasm, priority === 'background')
+    const started = startThread(hashWasm, priority === 'background', pauseWhile)
     pool[index] = started
     return started
   }
@@ -216,8 +222,8 @@ function createBufferPool(size: number, spare: ArrayBuffer[]) {
   }
 }
 
-function startThread(hashWasm: string, background: boolean) {
-  const worker = new Worker(`(${hashThread.toString()})()`, { eval: true, workerData: { hashWasm, background } })
+function startThread(hashWasm: string, background: boolean, pauseWhile: SharedArrayBuffer | undefined) {
+  const worker = new Worker(`(${hashThread.toString()})()`, { eval: true, workerData: { hashWasm, background, pauseWhile } })
   // Idle hash threads never keep the process alive.
   worker.unref()
   const pending = new Map<number, Pending>()
@@ -265,6 +271,7 @@ function hashThread() {
     }
   }
   const chains = new Map<number, Promise<any>>()
+  const gate = workerData.pauseWhile ? new Int32Array(workerData.pauseWhile) : undefined
   parentPort.on('message', (message: any) => {
     const { op, id, seq } = message
     if (op === 'open') {
@@ -276,8 +283,11 @@ function hashThread() {
     const chain = chains.get(id) ?? Promise.reject(new Error(`no hash ${id}`))
     const next = chain.then((hasher: any) => {
       let value: unknown
-      if (op === 'update') hasher.update(message.chunk.subarray(0, message.length))
-      else if (op === 'save') value = hasher.save()
+      if (op === 'update') {
+        // Blocking is fine here: this thread only hashes, and its messages wait in the queue.
+        while (gate && Atomics.load(gate, 0) === 1) Atomics.wait(gate, 0, 1, 1000)
+        hasher.update(message.chunk.subarray(0, message.length))
+      } else if (op === 'save') value = hasher.save()
       else if (op === 'digest') value = hasher.digest('hex')
       // A hashed batch goes back to be filled again.
       if (op === 'update') parentPort.postMessage({ seq, value: message.chunk.buffer }, [message.chunk.buffer])

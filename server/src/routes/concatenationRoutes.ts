@@ -49,9 +49,14 @@ export function createConcatenationRoutes({
     const forwarded = new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit)
     if (!digests || !forwarded.body) return tus.handleWeb(forwarded)
     const tracked = await digests.track(forwarded, undefined, 0)
-    const response = await tus.handleWeb(tracked)
-    await digests.settle(tracked, response)
-    return response
+    let response: Response | undefined
+    try {
+      response = await tus.handleWeb(tracked)
+      return response
+    } finally {
+      // Also when tus threw: the hash is closed rather than left open.
+      await digests.settle(tracked, response ?? new Response(null, { status: 500 }))
+    }
   }
 
   return {
