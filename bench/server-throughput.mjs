@@ -1,6 +1,7 @@
 // Server upload throughput on loopback: Ferry's tus endpoint (8 MiB PATCH chunks, digest checked at
 // the end) against the plain peer on the same machine in the same run: a minimal Node server that
-// streams a PUT to disk, and a plain S3 PutObject to the same S3 server. On S3 also Ferry's store
+// streams a PUT to disk (and stock @tus/server + @tus/file-store, for what the protocol's requests
+// cost), and a plain S3 PutObject to the same S3 server. On S3 also Ferry's store
 // and stock @tus/s3-store driven directly, without HTTP (what the store alone costs). And the Ferry
 // server's peak resident memory above its idle size during each contender's uploads (< 64 MiB).
 //
@@ -8,19 +9,18 @@
 //   node bench/server-throughput.mjs --size-mib 4096 --rounds 1 --stores s3 --store-alone no   # 4 GiB memory
 //   node bench/server-throughput.mjs --stores disk --ferry-baseline ../old/server/dist/main.js   # A/B two builds
 import { spawn } from 'node:child_process'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { S3 } from '@aws-sdk/client-s3'
 import { S3Store } from '@tus/s3-store'
 import { writeRandomFile } from './lib/files.mjs'
 import { compare, printTable } from './lib/measure.mjs'
-import { residentBytes } from './lib/processes.mjs'
+import { residentBytes, startPeerServer } from './lib/processes.mjs'
 import { printResidentGrowth, withResidentGrowth } from './lib/residentPeak.mjs'
 import { uploadThroughStore } from './lib/storeWrites.mjs'
 
@@ -114,15 +114,13 @@ if (stores.includes('disk')) {
   const baseline = values['ferry-baseline']
     ? await startFerry({ FERRY_STORE: 'disk', FERRY_DATA_DIR: `${dataDir}-baseline` }, values['ferry-baseline'])
     : undefined
+  // The peers run in processes of their own, as the Ferry server does.
   const plainDir = path.join(work, 'plain')
-  await mkdir(plainDir, { recursive: true })
+  const stockDir = path.join(work, 'stock-tus')
+  await Promise.all([mkdir(plainDir, { recursive: true }), mkdir(stockDir, { recursive: true })])
+  const plain = await startPeerServer('put', plainDir)
+  const stockTus = await startPeerServer('tus', stockDir)
   let counter = 0
-  const plain = createServer((request, response) => {
-    pipeline(request, createWriteStream(path.join(plainDir, `${counter++}.bin`))).then(
-      () => response.writeHead(201).end(),
-      () => response.writeHead(500).end(),
-    )
-  }).listen(3899, '127.0.0.1')
   const ferryRuns = withResidentGrowth(
     [
       { name: 'Ferry, disk store, 8 MiB PATCHes + SHA-256 check', run: () => tusUpload(ferry.url, 8 * MIB) },
@@ -153,10 +151,12 @@ if (stores.includes('disk')) {
       ...ferryRuns.contenders,
       ...baselineRuns.contenders,
       ...rereadRuns.contenders,
+      // What the tus protocol costs in 8 MiB requests, without any hash.
+      { name: 'stock @tus/server + @tus/file-store, 8 MiB PATCHes, no hash', run: () => tusUpload(`${stockTus.origin}/files/`, 8 * MIB) },
       {
         name: 'plain Node PUT streamed to disk',
         run: async () => {
-          const response = await fetch('http://127.0.0.1:3899/', {
+          const response = await fetch(`${plain.origin}/${counter++}.bin`, {
             method: 'PUT',
             duplex: 'half',
             headers: { 'Content-Length': String(size) },
@@ -177,7 +177,7 @@ if (stores.includes('disk')) {
   ferry.stop()
   baseline?.stop()
   rereading.stop()
-  plain.close()
+  await Promise.all([plain.stop(), stockTus.stop()])
 }
 
 if (stores.includes('s3')) {
