@@ -98,6 +98,43 @@ describe('createCheckpointTrail', () => {
     trail.close()
   })
 
+  it('on a stop, saves where it is instead of reading the rest back', async () => {
+    const bytes = randomBytes(200_000)
+    const saves: Array<{ offset: number; state: Uint8Array }> = []
+    let releaseSecond: () => void = () => {}
+    const second = new Promise<void>((resolve) => {
+      releaseSecond = resolve
+    })
+    let firstRead: () => void = () => {}
+    const read = new Promise<void>((resolve) => {
+      firstRead = resolve
+    })
+    const trail = createCheckpointTrail({
+      hasher: starved(await workers.open()),
+      offset: 0,
+      save: async (_id, offset, state) => {
+        saves.push({ offset, state })
+      },
+      // A slow disk: the second 50 KB come only once the test lets them.
+      readStored: async () =>
+        (async function* () {
+          yield bytes.subarray(0, 50_000)
+          firstRead()
+          await second
+          yield bytes.subarray(50_000)
+        })(),
+      logger,
+    })
+    offer(trail, bytes, 0)
+    trail.settle('up', bytes.length)
+    await read
+    const stopped = trail.stop()
+    releaseSecond()
+    await stopped
+    expect(saves.map((save) => save.offset)).toEqual([50_000])
+    expect(await digestOfState(saves[0]?.state ?? new Uint8Array())).toBe(sha256(bytes.subarray(0, 50_000)))
+  })
+
   it('stops, saving nothing, when it fell behind and the store cannot read back', async () => {
     const bytes = randomBytes(100_000)
     const { trail, saves } = await trailOver(bytes, { hasher: starved(await workers.open()), readBack: false })

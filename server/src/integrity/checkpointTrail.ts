@@ -24,6 +24,11 @@ export interface CheckpointTrail {
   retire(): void
   /** Closes the hash now; nothing more is saved. */
   close(): void
+  /**
+   * For a stop: saves a checkpoint where the hash is now (the bytes before it are stored) instead
+   * of reading the rest back, then closes. Call once the upload's requests are settled.
+   */
+  stop(): Promise<void>
   /** Resolves once the work asked for so far is done; never rejects. */
   idle(): Promise<void>
 }
@@ -45,6 +50,9 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
   let saved = offset
   let closed = false
   let retired = false
+  let stopping = false
+  // The upload and stored offset of the last settled request: bytes before it are in the store.
+  let settled: { id: string; offset: number } | undefined
   // Catch-ups asked for and not done: meanwhile the hash is not at the request's position.
   let pending = 0
   let work: Promise<void> = Promise.resolve()
@@ -76,11 +84,11 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
     if (!readStored) throw new Error(`the store cannot read back bytes ${reached}-${to - 1}`)
     for await (const chunk of await readStored(id, { start: reached, end: to - 1 })) {
       while (held) await held.until
-      if (closed) return
+      if (closed || stopping) return
       await hasher.update(chunk)
       reached += chunk.length
     }
-    if (reached !== to) throw new Error(`read ${reached} of ${to} bytes`)
+    if (reached !== to && !stopping) throw new Error(`read ${reached} of ${to} bytes`)
   }
   const finishWork = () => {
     pending--
@@ -104,6 +112,7 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
 
     settle(id, to) {
       release()
+      settled = { id, offset: to }
       if (closed) return
       // Bytes the hash took were not all stored (an interrupted write): its state matches nothing.
       if (reached > to) return giveUp(id, new Error(`hashed ${reached} bytes, ${to} stored`))
@@ -118,7 +127,7 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
         .then(async () => {
           if (closed) return
           if (reached < to) await catchUp(id, to)
-          if (!closed) await checkpoint(id, to)
+          if (!closed && reached === to) await checkpoint(id, to)
         })
         .catch((error: unknown) => giveUp(id, error))
         .finally(finishWork)
@@ -130,6 +139,17 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
     },
 
     close,
+
+    async stop() {
+      stopping = true
+      release()
+      await work
+      if (!closed && settled && !held && reached <= settled.offset) {
+        const { id } = settled
+        await checkpoint(id, reached).catch((error: unknown) => giveUp(id, error))
+      }
+      close()
+    },
 
     idle: () => work,
   }

@@ -239,8 +239,8 @@ describe('createStreamingDigests', () => {
       const digests = digestsWith({ soleWriter: true, readStored: true, trailWorkers: starvedWorkers() })
       const bytes = randomBytes(230_000)
       for (let offset = 0; offset < 150_000; offset += 50_000) await sendPatch(digests, bytes.subarray(offset, offset + 50_000))
+      await expect.poll(() => checkpoints.get('up')).toMatchObject({ offset: 150_000 })
       await digests.flush()
-      expect(await checkpoints.get('up')).toMatchObject({ offset: 150_000 })
 
       const other = digestsWith()
       const again = await other.track(patchRequest(bytes.subarray(150_000)), 'up', 150_000)

@@ -56,8 +56,9 @@ export interface StreamingDigests {
   /** Forgets an upload's checkpoint (finished, terminated or expired). */
   forget(id: string): Promise<void>
   /**
-   * Waits for the checkpoints saved behind the answers (a sole writer's), so a stop loses none:
-   * call it once requests have drained, before the process exits.
+   * For a stop, once requests have drained: waits for the checkpoints saved behind the answers (a
+   * sole writer's), and has each trailing hash save where it is now rather than read the rest
+   * back. Uploads continue after it, but without trailing checkpoints.
    */
   flush(): Promise<void>
 }
@@ -286,7 +287,7 @@ export function createStreamingDigests({
     },
 
     async flush() {
-      await Promise.all([...trails].map((trail) => trail.idle()))
+      await Promise.all([...trails].map((trail) => trail.stop()))
       await Promise.allSettled(pendingSaves)
       await saved.flush()
     },
