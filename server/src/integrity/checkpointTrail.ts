@@ -98,11 +98,11 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
   return {
     hold() {
       if (held || closed) return
-      let release = () => {}
+      let resume = () => {}
       const until = new Promise<void>((resolve) => {
-        release = resolve
+        resume = resolve
       })
-      held = { until, release }
+      held = { until, release: resume }
     },
 
     offer(at, chunk) {

@@ -17,7 +17,7 @@ interface RunningHash {
    * `undefined` when the bytes before `start` were never hashed, or hashing failed: the digest
    * will come from a re-read.
    */
-  hasher?: RemoteHash | undefined
+  hasher?: RemoteHash
   /**
    * A sole writer's hash of the upload from its first byte, in memory (node:crypto); it gives the
    * verdict, and `trail` saves the checkpoints. Instead of `hasher`.
@@ -132,7 +132,7 @@ export function createStreamingDigests({
     const trail = createCheckpointTrail({
       hasher,
       offset: 0,
-      save: (id, offset, state) => saved.put(id, { offset, state: Buffer.from(state).toString('base64') }),
+      save: saved.putState,
       readStored,
       onClosed: () => trails.delete(trail),
       logger,
@@ -179,7 +179,7 @@ export function createStreamingDigests({
     hasher.rest()
     resting.put(id, offset, { hasher })
     const saving = hasher.save().then(
-      (state) => saved.put(id, { offset, state: Buffer.from(state).toString('base64') }),
+      (state) => saved.putState(id, offset, state),
       (error: unknown) => {
         logger.warn({ err: error, uploadId: id }, 'saving the hash checkpoint failed')
         resting.drop(id)
@@ -195,8 +195,7 @@ export function createStreamingDigests({
     if (hash.hasher && offset === hash.start + hash.hashed) {
       if (hash.hashed === 0) return
       if (soleWriter) return keepResting(id, hash.hasher, offset)
-      const state = Buffer.from(await hash.hasher.save()).toString('base64')
-      await saved.put(id, { offset, state })
+      await saved.putState(id, offset, await hash.hasher.save())
     } else if (offset !== hash.start) {
       // Bytes were stored that this hash does not match (or never covered): no checkpoint is
       // better than a wrong one, and the upload's digest will come from a re-read.
@@ -311,11 +310,6 @@ export function createStreamingDigests({
     else trail?.retire()
   }
 
-  function close(hash: RunningHash): void {
-    hash.hasher?.close()
-    hash.trail?.close()
-  }
-
   function giveUp(hash: RunningHash, error: unknown): undefined {
     if (!hash.hasher) return undefined
     logger.warn({ err: error, uploadId: hash.id }, 'hashing failed: the digest will come from a re-read')
@@ -332,6 +326,12 @@ const RESTING_HASHES = 64
 
 /** What an upload's next PATCH continues: a hash-wasm hash, or a live hash and its trail. */
 type RestingHash = Pick<RunningHash, 'hasher' | 'live' | 'trail'>
+
+/** Closes a hash's threads' share now; a trail saves nothing more. */
+function close({ hasher, trail }: RestingHash): void {
+  hasher?.close()
+  trail?.close()
+}
 
 /** Hashes kept open between PATCHes, by upload, each for exactly the offset it reached. */
 function restingHashes() {
@@ -366,8 +366,7 @@ function restingHashes() {
     drop(id: string): void {
       const kept = hashes.get(id)
       hashes.delete(id)
-      kept?.hash.hasher?.close()
-      kept?.hash.trail?.close()
+      if (kept) close(kept.hash)
     },
   }
 }
@@ -405,10 +404,12 @@ function rememberedCheckpoints(
       const known = remembered.get(id)
       return known?.offset === offset ? known : checkpoints.get(id)
     },
-    put(id: string, checkpoint: HashCheckpoint): Promise<void> {
+    /** hash-wasm's saved `state` after the upload's first `offset` bytes. */
+    putState(id: string, offset: number, state: Uint8Array): Promise<void> {
       // A state saved behind may arrive after a later one (from another hash thread), or after
       // its upload was finished or terminated.
-      if ((remembered.get(id)?.offset ?? -1) > checkpoint.offset) return Promise.resolve()
+      if ((remembered.get(id)?.offset ?? -1) > offset) return Promise.resolve()
+      const checkpoint = { offset, state: Buffer.from(state).toString('base64') }
       remember(id, checkpoint)
       return write(id, () => checkpoints.put(id, checkpoint))
     },
