@@ -79,6 +79,21 @@ describe('EncryptedFileStore round trip', () => {
     if (size > 1) expect(offsets.length).toBeGreaterThan(2)
   })
 
+  it.each([
+    ['records of 64 KiB, 15 to a write batch', R],
+    ['records of 16 MiB, one to a write batch', 16 * 1024 * 1024],
+  ])('stores one piece that fills several write batches (%s)', async (_name, recordSize) => {
+    const { store, directory } = await setUp(recordSize)
+    const size = recordSize === R ? 40 * R + 3 : 2 * recordSize + 3
+    const bytes = randomBytes(size)
+    const id = await createUpload(store, size)
+    expect(await store.write(Readable.from([bytes]), id, 0)).toBe(size)
+    const ledger = nonceLedger()
+    await ledger.collect(path.join(directory, id), recordSize)
+    expect(ledger.encryptions).toBe(Math.ceil(size / recordSize))
+    expect(sha256(await readAll(store.read(id)))).toBe(sha256(bytes))
+  })
+
   it('never reuses a nonce, across many rewrites of partial records', async () => {
     const { store, directory } = await setUp(1000)
     const bytes = randomBytes(100_000)

@@ -46,13 +46,18 @@ export interface RecordOptions {
 }
 
 /**
- * Encrypts one record under a fresh random nonce: `nonce | ciphertext | tag`.
+ * Encrypts one record under a fresh random nonce: `nonce | ciphertext | tag`, into `into` when
+ * given (at least `plaintext.length + RECORD_OVERHEAD` bytes; the record is its start).
  * @example
  * const record = encryptRecord({ key, index: 0, plaintext, final: false })
  */
-export function encryptRecord(options: RecordOptions & { plaintext: Uint8Array }): Buffer {
+export function encryptRecord(options: RecordOptions & { plaintext: Uint8Array; into?: Buffer }): Buffer {
   const { key, index, plaintext, final } = options
-  const record = Buffer.allocUnsafe(plaintext.length + RECORD_OVERHEAD)
+  const size = plaintext.length + RECORD_OVERHEAD
+  if (options.into && options.into.length < size) {
+    throw new RangeError(`a record of ${size} bytes does not fit in ${options.into.length}`)
+  }
+  const record = options.into ? options.into.subarray(0, size) : Buffer.allocUnsafe(size)
   const nonce = randomBytes(NONCE_SIZE)
   nonce.copy(record, 0)
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_SIZE })
