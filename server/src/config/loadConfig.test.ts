@@ -57,8 +57,10 @@ describe('loadConfig', () => {
     )
   })
 
-  it('reads how often socket-read garbage is collected, in MiB, 0 for never', () => {
-    expect(loadConfig({}).collectEveryBytes).toBe(8 * 1024 * 1024)
+  it('reads how often socket-read garbage is collected, in MiB, 0 for never: by default on S3 only', () => {
+    expect(loadConfig({}).collectEveryBytes).toBe(0)
+    expect(loadConfig({ FERRY_STORE: 's3', FERRY_S3_BUCKET: 'b' }).collectEveryBytes).toBe(8 * 1024 * 1024)
+    expect(loadConfig({ FERRY_GC_EVERY_MIB: '8' }).collectEveryBytes).toBe(8 * 1024 * 1024)
     expect(loadConfig({ FERRY_GC_EVERY_MIB: '0' }).collectEveryBytes).toBe(0)
     expect(() => loadConfig({ FERRY_GC_EVERY_MIB: '-1' })).toThrow('FERRY_GC_EVERY_MIB must be a whole number from 0 to 1024, got "-1"')
   })

@@ -93,7 +93,9 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   const requireDigest = read.boolean('FERRY_REQUIRE_DIGEST', false)
   const serverHash = read.oneOf('FERRY_SERVER_HASH', ['stream', 'reread'] as const, 'stream')
   const maxChunkBytes = read.integer('FERRY_CHECKSUM_MAX_CHUNK', 64 * MIB, { min: 1 })
-  const collectEveryBytes = read.integer('FERRY_GC_EVERY_MIB', 8, { min: 0, max: 1024 }) * MIB
+  // Paced collections bound the S3 store's garbage; on disk they promoted each request's live
+  // objects to the old generation and grew the server more than V8 left alone (Benchmarks).
+  const collectEveryBytes = read.integer('FERRY_GC_EVERY_MIB', storeKind === 's3' ? 8 : 0, { min: 0, max: 1024 }) * MIB
   const uploadExpiryMs = read.integer('FERRY_UPLOAD_EXPIRY_SECONDS', 24 * 3600, { min: 0 }) * 1000
   const cleanupIntervalMs = read.integer('FERRY_CLEANUP_INTERVAL_SECONDS', 3600, { min: 1 }) * 1000
   // Inside the 10 s `docker stop` (and Kubernetes' 30 s) leaves before SIGKILL, with time to close.
