@@ -28,7 +28,7 @@ describe('authentication and tenancy (bearer JWT, HS256)', () => {
     await server?.stop()
   })
 
-  const request = (url: string, method: string, authorization?: string, headers: Record<string, string> = {}, body?: Uint8Array) =>
+  const request = (url: string, method: string, authorization?: string, headers: Record<string, string> = {}, body?: Uint8Array<ArrayBuffer>) =>
     fetch(url, { method, headers: { ...TUS, ...(authorization ? { Authorization: authorization } : {}), ...headers }, body })
 
   it('refuses requests without a valid token with 401', async () => {

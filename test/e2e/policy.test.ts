@@ -40,7 +40,7 @@ describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
       headers: { ...TUS, Authorization: authorization, 'Upload-Length': String(size), 'Upload-Metadata': encodeMetadata(metadata) },
     })
 
-  async function upload(authorization: string, bytes: Buffer, metadata: Record<string, string>) {
+  async function upload(authorization: string, bytes: Uint8Array<ArrayBuffer>, metadata: Record<string, string>) {
     const created = await create(authorization, bytes.length, metadata)
     if (created.status !== 201) return { created: created.status, body: await created.json() }
     const url = new URL(created.headers.get('location') ?? '', server.url).href

@@ -74,7 +74,7 @@ async function upload(
   return {
     url,
     id: url.split('/').at(-1) ?? '',
-    file: (await response.json()) as { key: string; state: string },
+    file: (await response.json()) as { key: string; state: string; type: string },
   }
 }
 

@@ -42,7 +42,7 @@ describe('a large in-memory Blob in Chromium', () => {
       // One ramp of MiB + 256 bytes; block i is the ramp shifted by (i * 31) mod 256.
       const ramp = new Uint8Array(MIB + 256)
       for (let offset = 0; offset < ramp.length; offset++) ramp[offset] = offset & 0xff
-      const parts: Uint8Array[] = []
+      const parts: Uint8Array<ArrayBuffer>[] = []
       for (let index = 0; index < sizeMib; index++) {
         const shift = (index * 31) & 0xff
         parts.push(ramp.slice(shift, shift + MIB))

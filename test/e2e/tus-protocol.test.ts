@@ -76,7 +76,7 @@ describe.each(STORE_KINDS)('tus 1.0.0 status codes and headers on the %s store',
   })
 
   describe('PATCH', () => {
-    const patchWith = (url: string, headers: Record<string, string>, body: Uint8Array = randomBytes(10)) =>
+    const patchWith = (url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer> = randomBytes(10)) =>
       fetch(url, { method: 'PATCH', headers: { ...TUS, 'Content-Type': 'application/offset+octet-stream', ...headers }, body })
 
     it('answers a wrong Content-Type with 415', async () => {

@@ -129,7 +129,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     incoming.on('data', (chunk: Buffer) => {
       if (!flipped && chunk.length > 0) {
         chunk = Buffer.from(chunk)
-        chunk[chunk.length >> 1] ^= 0xff
+        chunk[chunk.length >> 1]! ^= 0xff
         flipped = true
       }
       const pause = (bytesPerSecond > 0 ? (chunk.length / bytesPerSecond) * 1000 : 0) + delayMs

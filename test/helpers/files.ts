@@ -19,7 +19,7 @@ export async function generateFile(size: number, name = 'random.bin'): Promise<G
   for (let written = 0; written < size; ) {
     const chunk = randomBytes(Math.min(1024 * 1024, size - written))
     hash.update(chunk)
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve))
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
     written += chunk.length
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))

@@ -3,7 +3,7 @@ import sharp from 'sharp'
 import { createUpload, patch, reprDigest } from './tus.js'
 
 /** A photo-like JPEG (Gaussian noise, so encoders have work to do) of the given size. */
-export async function noisyJpeg(width: number, height: number, quality = 95): Promise<Buffer> {
+export async function noisyJpeg(width: number, height: number, quality = 95): Promise<Buffer<ArrayBuffer>> {
   const noise = { type: 'gaussian' as const, mean: 128, sigma: 40 }
   return sharp({ create: { width, height, channels: 3, background: '#808080', noise } })
     .jpeg({ quality })

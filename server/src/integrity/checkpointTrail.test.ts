@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { createSHA256 } from 'hash-wasm'
 import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -36,7 +37,7 @@ async function trailOver(stored: Buffer, options: { hasher?: RemoteHash; readBac
         ? undefined
         : async (_id, range) => {
             reads.push(range)
-            return [stored.subarray(range.start, range.end + 1)]
+            return Readable.from([stored.subarray(range.start, range.end + 1)])
           },
     logger,
   })
@@ -168,7 +169,7 @@ describe('createCheckpointTrail', () => {
       },
       readStored: async () => {
         await held
-        return [bytes]
+        return Readable.from([bytes])
       },
       logger,
     })

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { Upload } from '@tus/utils'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -38,7 +39,7 @@ function digestsWith(
     trailWorkers: options.trailWorkers,
     offsetOf: async () => stored.length,
     readStored: options.readStored
-      ? async (_id: string, range: ByteRange) => [stored.subarray(range.start, range.end + 1)]
+      ? async (_id: string, range: ByteRange) => Readable.from([stored.subarray(range.start, range.end + 1)])
       : undefined,
     logger,
   })

@@ -57,7 +57,7 @@ describe('youngGarbageCollector', () => {
     expect(collect).toBeTypeOf('function')
     const scavenged = new Promise<void>((resolve) => {
       const observer = new PerformanceObserver((list) => {
-        if (!list.getEntries().some((entry) => (entry.detail as { kind?: number })?.kind === constants.NODE_PERFORMANCE_GC_MINOR)) return
+        if (!list.getEntries().some((entry) => ((entry as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR)) return
         observer.disconnect()
         resolve()
       })

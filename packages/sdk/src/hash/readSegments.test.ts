@@ -8,7 +8,7 @@ function patterned(size: number): Uint8Array {
 
 /** A Blob made of parts of uneven sizes, so the stream's pieces straddle segment boundaries. */
 function blobOf(bytes: Uint8Array): Blob {
-  const parts: Uint8Array[] = []
+  const parts: Uint8Array<ArrayBuffer>[] = []
   for (let offset = 0, step = 1; offset < bytes.length; offset += step, step = (step * 7 + 3) % 70_001) {
     parts.push(bytes.slice(offset, offset + step))
   }

@@ -11,7 +11,7 @@ interface PhotoOverrides {
   lastModified?: number
 }
 
-function photo(bytes: Uint8Array, overrides: PhotoOverrides = {}) {
+function photo(bytes: Uint8Array<ArrayBuffer>, overrides: PhotoOverrides = {}) {
   const { name = 'photo.jpg', type = 'image/jpeg', lastModified = 1_700_000_000_000 } = overrides
   return new File([bytes], name, { type, lastModified })
 }

@@ -9,7 +9,7 @@ const zip = new Uint8Array([0x50, 0x4b, 3, 4, 20, 0, 0, 0])
 const pdf = new TextEncoder().encode('%PDF-1.7\n')
 const text = new TextEncoder().encode('just some words\n')
 
-function file(bytes: Uint8Array, name: string, type = ''): File {
+function file(bytes: Uint8Array<ArrayBuffer>, name: string, type = ''): File {
   return new File([bytes], name, { type })
 }
 
