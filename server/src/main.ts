@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import { ERROR_CODES } from '@ferry/protocol'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
 import { createAuthenticate } from './auth/createAuthenticate.js'
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     digests,
   })
   const drain = createRequestDrain({
+    onRefused: () => metrics.uploadsFailed.inc({ reason: ERROR_CODES.shuttingDown }),
     errorHeaders: (origin) => ({
       'Tus-Resumable': '1.0.0',
       ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),

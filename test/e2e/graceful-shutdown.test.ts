@@ -86,6 +86,7 @@ describe.each(STORE_KINDS)('graceful shutdown on the %s store', (kind) => {
     const inFlight = slowPatch(url, 0, stored, agent)
     await inFlight.send(bytes.subarray(0, 4 * MIB))
     const pending = startRequest(server.port, `PATCH ${new URL(url).pathname} HTTP/1.1\r\nHost: x\r\n`)
+    const metricsRead = startRequest(server.port, 'GET /metrics HTTP/1.1\r\nHost: x\r\n')
     await sleep(300)
     const signalledAt = Date.now()
     server.signal('SIGTERM')
@@ -98,6 +99,9 @@ describe.each(STORE_KINDS)('graceful shutdown on the %s store', (kind) => {
     expect(refused).toMatch(/^HTTP\/1\.1 503 /)
     expect(refused).toMatch(/\r\nretry-after: 1\r\n/i)
     expect(refused).toContain('"code":"shutting-down"')
+    // Reads are still answered on open connections, and the refusal is counted.
+    metricsRead.finish('\r\n')
+    expect(await metricsRead.closed).toMatch(/^ferry_uploads_failed_total\{reason="shutting-down"\} 1$/m)
 
     await inFlight.send(bytes.subarray(4 * MIB, stored))
     inFlight.end()

@@ -17,6 +17,8 @@ export interface RequestDrainOptions {
    * @default 1
    */
   retryAfterSeconds?: number
+  /** Told of each write refused while draining (the app's metrics never see those requests). */
+  onRefused?: (request: Request) => void
 }
 
 export interface RequestDrain {
@@ -63,7 +65,10 @@ export function createRequestDrain(options: RequestDrainOptions = {}): RequestDr
     wrap: (fetch) => (request, env) => {
       if (drainingServer) {
         env.outgoing.setHeader('Connection', 'close')
-        if (WRITES.has(request.method)) return refuse(request)
+        if (WRITES.has(request.method)) {
+          options.onRefused?.(request)
+          return refuse(request)
+        }
       }
       env.outgoing.once('close', () => {
         if (drainingServer) closeIdle()
