@@ -9,6 +9,7 @@ import { createWebhookDispatcher } from './WebhookDispatcher.js'
 import {
   closedPortUrl,
   createTemporaryDocuments,
+  type ReceiverReply,
   startTestReceiver,
   type TestReceiver,
 } from './webhookTestKit.js'
@@ -124,8 +125,11 @@ describe('createWebhookDispatcher', () => {
   })
 
   it('delivers after a restart what an earlier process left in the outbox', async () => {
-    const down = await closedPortUrl()
-    const first = dispatcherFor([down.url], { attempts: 50 })
+    // The receiver fails until the second process starts, then accepts: one URL for both, with no
+    // port freed and bound again (another test's server could take it in between).
+    const replies: ReceiverReply[] = Array.from({ length: 1000 }, () => 503)
+    const target = await receiver({ replies })
+    const first = dispatcherFor([target.url], { attempts: 50 })
     await first.start()
     await first.enqueue('post-finish', { file: { id: 'f1' } })
     await vi.waitFor(async () => {
@@ -133,8 +137,9 @@ describe('createWebhookDispatcher', () => {
     }, patiently)
     await first.close()
     const [left] = await readOutbox(documents)
+    const refused = target.requests.length
+    replies.length = 0
 
-    const target = await receiver({ port: down.port })
     const second = dispatcherFor([target.url], { attempts: 50 })
     await second.start()
 
@@ -142,8 +147,8 @@ describe('createWebhookDispatcher', () => {
     const [entry] = await second.log()
     expect(entry).toMatchObject({ id: left?.id, status: 'delivered' })
     expect(entry?.attempts).toBe((left?.attempts ?? 0) + 1)
-    expect(target.requests).toHaveLength(1)
-    expect(JSON.parse(target.requests[0]!.body)).toMatchObject({ data: { file: { id: 'f1' } } })
+    expect(target.requests).toHaveLength(refused + 1)
+    expect(JSON.parse(target.requests.at(-1)!.body)).toMatchObject({ data: { file: { id: 'f1' } } })
   })
 
   it('keeps delivering to one receiver while another hangs', async () => {
