@@ -134,6 +134,38 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     expect(digested.resumed.chunks).toEqual(expected(3 * MIB, 6 * MIB))
   })
 
+  it('starts the hash worker ahead when asked, and hashes with that one', async () => {
+    await page.setInputFiles('#picker', file12.path)
+    const started = await page.evaluate(async () => {
+      const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }
+      const file = (document.getElementById('picker') as HTMLInputElement).files?.[0] as File
+      const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+      const Original = window.Worker
+      let workers = 0
+      window.Worker = class extends Original {
+        constructor(...args: ConstructorParameters<typeof Worker>) {
+          super(...args)
+          workers += 1
+        }
+      }
+      try {
+        const hasher = new Ferry.WorkerHasher()
+        hasher.prepare()
+        hasher.prepare()
+        const prepared = workers
+        const first = hex(await hasher.digest(file))
+        const afterDigest = workers
+        // Given back unused: the next digest starts a worker of its own.
+        hasher.prepare()()
+        const second = hex(await hasher.digest(file))
+        return { prepared, afterDigest, total: workers, first, second }
+      } finally {
+        window.Worker = Original
+      }
+    })
+    expect(started).toEqual({ prepared: 1, afterDigest: 1, total: 3, first: file12.sha256, second: file12.sha256 })
+  })
+
   it('fails with checksum-mismatch when the same chunk is damaged twice', async () => {
     proxy.injectOnPatch({ kind: 'flip-byte', times: 2 })
     await page.setInputFiles('#picker', file12.path)

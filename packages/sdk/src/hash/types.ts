@@ -36,6 +36,11 @@ export interface Hasher {
    * `Upload-Checksum` from the hasher instead of reading the chunk a second time.
    */
   readonly digestsChunks?: boolean
+  /**
+   * Gets ready for the next `digest()` ahead of time (e.g. starts a worker). Returns a function
+   * that gives back what was prepared, for when that `digest()` will not come.
+   */
+  prepare?(): () => void
 }
 
 /** Messages between `WorkerHasher` and the hash worker. */

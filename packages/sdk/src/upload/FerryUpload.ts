@@ -69,6 +69,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
   #digestSettled = false
   #chunkDigests: ChunkDigests | undefined
   #hashAbort: AbortController | undefined
+  /** Gives back the hash worker started ahead of hashing, if hashing does not come. */
+  #unprepare: (() => void) | undefined
   #attempt: Attempt | undefined
   #storageKey: string | undefined
   #stalled = false
@@ -152,13 +154,17 @@ export class FerryUpload extends Emitter<UploadEvents> {
 
   async #begin(): Promise<void> {
     await validateFile(this.file, this.options.validation)
+    // Both before the lookups below: the server's answer and a started hash worker are what the
+    // first PATCH waits for (its chunk's checksum), so they overlap the rest of the set-up.
+    const discovery = discoverServer(this.options.endpoint, this.options.headers)
+    if (!this.#digest) this.#unprepare = this.options.hasher.prepare?.()
     const storage = trackStorageKey(await (this.options.urlStorage ?? defaultUrlStorage()), (key) => {
       this.#storageKey = key
     })
     const fileFingerprint = await fingerprint(this.file, { endpoint: this.options.endpoint }).catch(() => undefined)
     const previous = fileFingerprint ? (await storage.findUploadsByFingerprint(fileFingerprint))[0] : undefined
     if (previous) this.#storageKey = previous.urlStorageKey
-    const server = await discoverServer(this.options.endpoint, this.options.headers)
+    const server = await discovery
     const checksums =
       this.options.chunkChecksums &&
       typeof crypto !== 'undefined' &&
@@ -249,6 +255,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
     withChunkDigests: boolean,
   ): Promise<Uint8Array> {
     this.#hashAbort = new AbortController()
+    this.#unprepare = undefined // the digest below takes what was prepared
     this.#digestSettled = false
     this.#chunkDigests?.stop()
     const { chunkSize } = this.options
@@ -420,6 +427,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
   }
 
   #cleanUp(): void {
+    this.#unprepare?.()
+    this.#unprepare = undefined
     this.#watchdog.stop()
     this.#stopWatchingConnectivity?.()
     this.#stopWatchingConnectivity = undefined
