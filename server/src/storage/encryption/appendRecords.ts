@@ -34,8 +34,8 @@ export async function appendRecords(options: {
   let filled = state.tail.copy(pending)
   let received = 0
   let failure: unknown
-  // Records are encrypted into one reused batch buffer: a buffer per record was garbage that V8
-  // collected late, and a 4 GiB encrypted upload grew the server by over 64 MiB.
+  // Records are encrypted into one reused batch buffer: a buffer per record doubled the garbage
+  // of an upload (cipher.update's output is a fresh buffer already), which V8 collects late.
   const stride = recordSize + RECORD_OVERHEAD
   const batch = Buffer.allocUnsafe(Math.max(1, Math.floor(BATCH_BYTES / stride)) * stride)
   let batchBytes = 0
