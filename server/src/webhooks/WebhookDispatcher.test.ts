@@ -119,7 +119,9 @@ describe('createWebhookDispatcher', () => {
     await dispatcher.start()
     await dispatcher.enqueue('post-terminate', { uploadId: 'u1' })
 
-    await vi.waitFor(async () => expect(await dispatcher.log()).toHaveLength(1), patiently)
+    // It once timed out in CI while the file's other tests took milliseconds: say where it stood.
+    const state = async () => `${target.requests.length} requests, outbox ${JSON.stringify(await readOutbox(documents))}`
+    await vi.waitFor(async () => expect(await dispatcher.log(), await state()).toHaveLength(1), patiently)
     expect((await dispatcher.log())[0]).toMatchObject({ status: 'failed', responseStatus: 302 })
     expect(target.requests.map((request) => request.body)).toHaveLength(3)
   })
