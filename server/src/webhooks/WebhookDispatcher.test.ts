@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DocumentStore } from '../storage/types.js'
@@ -151,6 +153,24 @@ describe('createWebhookDispatcher', () => {
     expect(entry?.attempts).toBe((left?.attempts ?? 0) + 1)
     expect(target.requests).toHaveLength(refused + 1)
     expect(JSON.parse(target.requests.at(-1)!.body)).toMatchObject({ data: { file: { id: 'f1' } } })
+  })
+
+  it('gives up on an attempt that gets no answer, even after a garbage collection, and retries', async () => {
+    const target = await receiver({ replies: ['hang'] })
+    const dispatcher = dispatcherFor([target.url], { requestTimeoutMs: 500, closeGraceMs: 50 })
+    await dispatcher.start()
+    await dispatcher.enqueue('post-finish', { file: { id: 'f1' } })
+    await vi.waitFor(() => expect(target.requests).toHaveLength(1), patiently)
+    // Node 20 loses an `AbortSignal.timeout()` held only by `AbortSignal.any()` once it is
+    // collected, and the attempt then waits for ever (nodejs/node#57736).
+    setFlagsFromString('--expose-gc')
+    const collect = runInNewContext('gc') as () => void
+    collect()
+    collect()
+
+    await vi.waitFor(async () => expect(await dispatcher.log()).toHaveLength(1), patiently)
+    expect((await dispatcher.log())[0]).toMatchObject({ status: 'delivered', attempts: 2 })
+    expect(target.requests).toHaveLength(2)
   })
 
   it('keeps delivering to one receiver while another hangs', async () => {

@@ -45,6 +45,16 @@ export async function postDelivery(options: PostDeliveryOptions): Promise<Attemp
   const { delivery, secret, timeoutMs, signal, now } = options
   // Signed per attempt: a retry gets a fresh timestamp, so it passes the receiver's replay check.
   const timestamp = String(Math.floor(now() / 1000))
+  // A timer of our own, not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: Node can collect
+  // a timeout signal held only by the composite before it fires (nodejs/node#57736), and then a
+  // receiver that never answers holds the attempt, and its delivery slot, for good.
+  const attempt = new AbortController()
+  const stop = () => attempt.abort(signal.reason)
+  if (signal.aborted) stop()
+  else signal.addEventListener('abort', stop, { once: true })
+  const timer = setTimeout(() => {
+    attempt.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'))
+  }, timeoutMs)
   try {
     const response = await options.fetch(delivery.url, {
       method: 'POST',
@@ -60,7 +70,7 @@ export async function postDelivery(options: PostDeliveryOptions): Promise<Attemp
       // A redirect is not followed: fetch would turn the POST into a GET and drop the body, and a
       // receiver that moved should be reconfigured, not reached through a hop nobody checked.
       redirect: 'manual',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      signal: attempt.signal,
     })
     // The answer's body is of no use; dropping it frees the connection.
     await response.body?.cancel().catch(() => undefined)
@@ -70,5 +80,8 @@ export async function postDelivery(options: PostDeliveryOptions): Promise<Attemp
     return { ok: false, status, error: `the receiver answered ${status}${text}` }
   } catch (error) {
     return { ok: false, error: describeFailure(error) }
+  } finally {
+    clearTimeout(timer)
+    signal.removeEventListener('abort', stop)
   }
 }
