@@ -6,7 +6,8 @@
 //      tus-js-client to stock @tus/server + FileStore, and a plain fetch PUT streamed to disk.
 //   3. The same three on a link throttled to 50 MB/s by Chromium's network emulation.
 //   4. The page's JS heap (and renderer and server RSS) during one large SDK upload.
-// Every upload is checked byte for byte (SHA-256 of what landed) before its time counts.
+// Every upload is checked byte for byte (SHA-256 of what landed) before its time counts. After
+// the hashing and upload tables, the CPU seconds each contender took, by process (from /proc).
 //
 // `--phases` adds rows that show where the time goes: the SDK with each chunk read
 // again on the main thread for its checksum (instead of digested by the hash worker); the SDK
@@ -24,6 +25,7 @@ import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
 import { expectSameBytes, writeRandomFile } from './lib/files.mjs'
 import { ferryUpload, plainPut, prepareBuffers, rawHashWasm, sdkDigest, stockTusUpload } from './lib/inPage.mjs'
+import { createCpuShares, printCpuShares } from './lib/cpuShares.mjs'
 import { median, printTable } from './lib/measure.mjs'
 import { startPageServer } from './lib/pageServer.mjs'
 import { descendantsMatching, residentBytes, startFerryServer, startPeerServer } from './lib/processes.mjs'
@@ -92,15 +94,23 @@ async function opensslSha256() {
  * times `run()` from Node, while here each run reports its own rate (timed inside the page, or by
  * openssl) so that checking the stored bytes afterwards does not count.
  */
-async function alternate(contenders) {
+async function alternate(contenders, cpuShares) {
   const samples = new Map(contenders.map(({ name }) => [name, []]))
+  const cpu = new Map(contenders.map(({ name }) => [name, []]))
   for (let round = 0; round < rounds; round++) {
     progress(`round ${round + 1} of ${rounds}`)
     for (const { name, run } of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+      const before = cpuShares?.sample()
       samples.get(name).push(await run())
+      if (before) cpu.get(name).push(cpuShares.since(before))
     }
   }
-  return contenders.map(({ name }) => ({ name, mbPerSecond: median(samples.get(name)), samples: samples.get(name) }))
+  return contenders.map(({ name }) => ({
+    name,
+    mbPerSecond: median(samples.get(name)),
+    samples: samples.get(name),
+    cpu: cpu.get(name),
+  }))
 }
 
 async function inPage(page, what, fn, argument) {
@@ -134,6 +144,13 @@ try {
   cleanups.push(put.stop)
   const pageServer = await startPageServer()
   cleanups.push(pageServer.close)
+  const cpuShares = createCpuShares(
+    new Map([
+      [ferry.pid, 'Ferry server'],
+      [stockTus.pid, 'stock @tus/server'],
+      [put.pid, 'plain PUT server'],
+    ]),
+  )
 
   // test/helpers/browser.ts's flags, plus precise (unbucketed) performance.memory.
   const context = await chromium.launchPersistentContext(directories.profile, {
@@ -196,9 +213,10 @@ try {
           return size / 1e6 / seconds
         },
       },
-    ])
+    ], cpuShares)
     await page.close()
     printTable(`## 1. SHA-256, ${mib(size)} MiB, median of ${rounds} (ratios to raw hash-wasm)`, hashing)
+    printCpuShares('CPU seconds per hash by process (medians; openssl runs outside them)', hashing, size)
     checkTarget('SDK hashing ÷ raw hash-wasm', hashing[0].mbPerSecond / hashing[2].mbPerSecond, 0.9)
   }
 
@@ -287,10 +305,11 @@ try {
     const conditions = throttled ? { downloadThroughput: throttle, uploadThroughput: throttle } : undefined
     const { page } = await openPage(source.file, conditions)
     const ferryRuns = []
-    const uploads = await alternate(uploadContenders(page, ferryRuns))
+    const uploads = await alternate(uploadContenders(page, ferryRuns), cpuShares)
     await page.close()
     const link = throttled ? `link throttled to ${throttle / 1e6} MB/s (CDP network emulation)` : 'loopback, unthrottled'
     printTable(`## ${throttled ? 3 : 2}. Upload, ${mib(size)} MiB, ${link}, median of ${rounds} (ratios to stock tus)`, uploads)
+    printCpuShares(`CPU seconds per upload by process (${link}, medians; the bench's own process not counted)`, uploads, size)
     const at = (key) => median(ferryRuns.map((run) => run[key] ?? run.timeline[key])).toFixed(2)
     console.log(
       `\nFerry SDK timeline, medians: hash ready at ${at('hashed')} s, last byte sent at ${at('sent')} s, ` +

@@ -84,8 +84,8 @@ export function residentBytes(pid) {
   }
 }
 
-/** Processes under `rootPid` whose command line contains `marker` (for example `--type=renderer`). */
-export function descendantsMatching(rootPid, marker) {
+/** Every process under `rootPid` (children, their children, …) with its command line. */
+export function descendants(rootPid) {
   const children = new Map()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -104,10 +104,31 @@ export function descendantsMatching(rootPid, marker) {
     const pid = pending.pop()
     pending.push(...(children.get(pid) ?? []))
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)) found.push(pid)
+      found.push({ pid, commandLine: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') })
     } catch {
       // exited while we looked
     }
   }
   return found
+}
+
+/** Processes under `rootPid` whose command line contains `marker` (for example `--type=renderer`). */
+export function descendantsMatching(rootPid, marker) {
+  return descendants(rootPid)
+    .filter(({ commandLine }) => commandLine.includes(marker))
+    .map(({ pid }) => pid)
+}
+
+/**
+ * CPU seconds (user + system) that a process has used so far, its exited threads included (a
+ * finished Web Worker's, for one); 0 once it is gone. `/proc` counts in USER_HZ, 100 on Linux.
+ */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
 }
