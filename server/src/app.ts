@@ -7,12 +7,8 @@ import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
 import { FerryHttpError } from './errors.js'
 import { corsHeaders, DOWNLOAD_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
-import {
-  CHECKSUM_ALGORITHMS,
-  type ChunkChecksum,
-  parseChunkChecksum,
-  verifyChunkChecksum,
-} from './tus/verifyChunkChecksum.js'
+import { CHECKSUM_ALGORITHMS } from './tus/chunkChecksum.js'
+import { trailerReader } from './http/incomingMessage.js'
 import { requestLog } from './http/requestLog.js'
 import { rejectDuplicateHeaders } from './http/rejectDuplicateHeaders.js'
 import { authenticateAnonymously } from './auth/anonymous.js'
@@ -33,12 +29,11 @@ import type { Processing } from './processing/createProcessing.js'
 import type { RateLimiter } from './policy/RateLimiter.js'
 import type { Promotion } from './promotion/createPromotion.js'
 import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
+import { createCreationWithUpload } from './routes/createWithUpload.js'
 import { createFileApi } from './routes/fileApi.js'
-import { CONCAT_METADATA_KEY, createConcatenation } from './tus/concatenation.js'
+import { createConcatenation } from './tus/concatenation.js'
 import { createUploadPolicy } from './tus/createUploadPolicy.js'
-import { peekHead } from './tus/peekHead.js'
-import { type StreamedChunkCheck, streamChunkChecksum } from './tus/streamChunkChecksum.js'
-import { withChunkVerdict } from './tus/chunkVerdicts.js'
+import { createChunkReceiver } from './tus/receiveChunk.js'
 import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
 import { createTusServer, TUS_PATH } from './tus/createTusServer.js'
@@ -185,7 +180,24 @@ export function createApp({
       ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
     })
 
-  const concatRoutes = createConcatenationRoutes({ tus, policy, concatenation, finalize, tusError, digests })
+  const receiveChunk = createChunkReceiver({
+    tus,
+    backend,
+    policy,
+    digests,
+    maxChunkBytes: config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES,
+  })
+  const createWithUpload = createCreationWithUpload({
+    tus,
+    backend,
+    receiveChunk,
+    async discard(id) {
+      await backend.datastore.remove(id)
+      await removeFileData(id)
+      await digests?.forget(id)
+    },
+  })
+  const concatRoutes = createConcatenationRoutes({ tus, policy, concatenation, finalize, tusError, createWithUpload })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:
   // anyone else gets the same 404 as for an upload that does not exist.
@@ -263,69 +275,14 @@ export function createApp({
     const upload = c.get('upload' as never) as Upload | undefined
     const refusal = concatRoutes.refusePatchToFinal(id, upload)
     if (refusal) return tusError(refusal, c.req.header('origin'))
-    // A chunk checked as it streams is never held in memory, so only a buffered one has a limit.
-    const streamsChecksum = backend.discardsUnverifiedChunks === true
-    const checksumOptions = {
-      maxChunkBytes: streamsChecksum ? Number.POSITIVE_INFINITY : (config.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES),
-    }
-    const checksumHeader = c.req.header('upload-checksum')
-    let checksum: ChunkChecksum | undefined
     try {
-      // Refused before the body is touched, so the connection stays usable for the next request.
-      checksum = checksumHeader === undefined ? undefined : parseChunkChecksum(c.req.raw, checksumHeader, checksumOptions)
+      return await receiveChunk({ id, request: c.req.raw, upload, readTrailer: trailerReader(c.env, 'upload-checksum') })
     } catch (error) {
       if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
       throw error
-    }
-    const start = Number(c.req.header('upload-offset'))
-    // Hashed as the bytes arrive, before the checks below buffer or peek at them, so hashing
-    // overlaps the network even when the chunk is held until its checksum is verified.
-    // (Not for an upload that does not exist or is elsewhere: @tus/server answers 404 or 409.)
-    const hashable = digests && upload?.offset === start
-    const tracked = hashable ? await digests.track(c.req.raw, id, start) : c.req.raw
-    let request = tracked
-    let response: Response | undefined
-    try {
-      if (policy.enabled && upload && c.req.header('upload-offset') === '0') {
-        request = await checkFirstBytes(id, upload, request)
-      }
-      let streamed: StreamedChunkCheck | undefined
-      if (checksum && streamsChecksum) {
-        streamed = streamChunkChecksum(request, checksum)
-        request = streamed.request
-      } else if (checksum) {
-        request = await verifyChunkChecksum(request, checksum, checksumOptions)
-      }
-      digests?.adopt(tracked, request)
-      const handled = request
-      response = streamed ? await withChunkVerdict(streamed, () => tus.handleWeb(handled)) : await tus.handleWeb(request)
-      // The store has cut the refused chunk back out; tus only saw its write fail.
-      const refusal = streamed?.refusal()
-      if (refusal) throw refusal
-      return response
-    } catch (error) {
-      if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
-      throw error
-    } finally {
-      // Refused before tus (460, 415): nothing was stored, which settle learns from the store.
-      digests?.adopt(tracked, request)
-      await digests?.settle(request, response ?? new Response(null, { status: 500 }))
     }
   })
 
-  /** The first bytes must be what the upload declared; a lie deletes the upload (415). */
-  async function checkFirstBytes(id: string, upload: Upload, request: Request): Promise<Request> {
-    if (upload.offset !== 0 || upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
-    const peeked = await peekHead(request, Math.min(policy.sniffBytes, upload.size ?? policy.sniffBytes))
-    try {
-      await policy.checkFirstBytes(peeked.head, upload)
-    } catch (error) {
-      await peeked.request.body?.cancel().catch(() => undefined)
-      await backend.datastore.remove(id).catch(() => undefined)
-      throw error
-    }
-    return peeked.request
-  }
   const advertiseChecksums = async (c: { req: { raw: Request } }) => {
     const response = await handleTus(c)
     response.headers.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','))

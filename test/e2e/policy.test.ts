@@ -2,7 +2,7 @@ import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { noisyJpeg } from '../helpers/processing.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
-import { prepareStore, STORE_KINDS } from '../helpers/stores.js'
+import { prepareStore, STORE_KINDS, type StoreUnderTest } from '../helpers/stores.js'
 import { encodeMetadata, reprDigest, TUS } from '../helpers/tus.js'
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters!'
@@ -18,10 +18,12 @@ const EXE_HEAD = Buffer.concat([Buffer.from('MZ\x90\x00', 'latin1'), Buffer.allo
 
 describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
   let server: ServerProcess
+  let store: StoreUnderTest
   const auth: Record<string, string> = {}
   beforeAll(async () => {
+    store = await prepareStore(kind)
     server = await startServerProcess({
-      ...(await prepareStore(kind)).env,
+      ...store.env,
       FERRY_AUTH: 'jwt',
       FERRY_JWT_SECRET: SECRET,
       FERRY_POLICY: 'tiers',
@@ -81,6 +83,39 @@ describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
     expect(result.body.error.code).toBe('content-mismatch')
     const head = await fetch(result.url ?? '', { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })
     expect(head.status).toBe(404)
+  })
+
+  /** A creation with upload of the whole file, by a basic-tier user. */
+  const createWithBody = (bytes: Uint8Array<ArrayBuffer>, metadata: Record<string, string>) =>
+    fetch(`${server.url}/files/`, {
+      method: 'POST',
+      headers: {
+        ...TUS,
+        Authorization: auth.basic ?? '',
+        'Upload-Length': String(bytes.length),
+        'Upload-Metadata': encodeMetadata(metadata),
+        'Content-Type': 'application/offset+octet-stream',
+        ...reprDigest(bytes),
+      },
+      body: bytes,
+    })
+
+  it('sniffs a creation with upload too: a renamed executable is refused (415) and nothing is kept', async () => {
+    const before = await store.listAll()
+    const response = await createWithBody(EXE_HEAD, { filename: 'photo.jpg', filetype: 'image/jpeg' })
+    expect(response.status).toBe(415)
+    expect((await response.json()).error.code).toBe('content-mismatch')
+    expect(response.headers.get('location')).toBeNull()
+    expect(await store.listAll()).toEqual(before)
+  })
+
+  it('accepts a creation with upload whose bytes are what it declared', async () => {
+    const jpeg = await noisyJpeg(64, 64)
+    const response = await createWithBody(jpeg, { filename: 'photo.jpg', filetype: 'image/jpeg' })
+    expect(response.status, await response.clone().text()).toBe(201)
+    expect(response.headers.get('location')).toMatch(/\/files\/[0-9a-f]+$/)
+    expect(response.headers.get('upload-offset')).toBe(String(jpeg.length))
+    expect(await response.json()).toMatchObject({ state: 'verified', type: 'image/jpeg' })
   })
 
   it('refuses a declared type that the file name contradicts', async () => {

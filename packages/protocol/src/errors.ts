@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   checksumAlgorithm: 'checksum-algorithm',
   checksumInvalid: 'checksum-invalid',
   checksumChunkTooLarge: 'checksum-chunk-too-large',
+  checksumTrailerMissing: 'checksum-trailer-missing',
   concatInvalid: 'concat-invalid',
   unauthorized: 'unauthorized',
   invalidQuery: 'invalid-query',

@@ -1,6 +1,7 @@
 import { DIGEST_HEADER, ERROR_CODES } from '@ferry/protocol'
 import type { MiddlewareHandler } from 'hono'
 import { FerryHttpError } from '../errors.js'
+import { incomingOf } from './incomingMessage.js'
 
 /** Headers a tus request carries at most once. */
 export const SINGLE_HEADERS = [
@@ -52,10 +53,7 @@ export function rejectDuplicateHeaders(
 
 /** Node's `rawHeaders`: names and values alternating, as received. */
 function rawHeadersOf(env: unknown): readonly string[] {
-  if (typeof env !== 'object' || env === null || !('incoming' in env)) return []
-  const incoming: unknown = env.incoming
-  if (typeof incoming !== 'object' || incoming === null || !('rawHeaders' in incoming)) return []
-  return Array.isArray(incoming.rawHeaders) ? incoming.rawHeaders : []
+  return incomingOf(env)?.rawHeaders ?? []
 }
 
 function firstRepeated(raw: readonly string[], names: Map<string, string>): string | undefined {

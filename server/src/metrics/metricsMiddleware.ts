@@ -20,8 +20,9 @@ export function metricsMiddleware(metrics: Metrics): MiddlewareHandler {
     }
     const { status } = c.res
     if (method === 'POST' && status === 201) metrics.uploadsCreated.inc()
-    if (isPatch && status < 300) {
-      const before = Number(c.req.header('upload-offset'))
+    // A creation with upload answers with the offset its body reached, from 0.
+    if ((isPatch || method === 'POST') && status < 300) {
+      const before = isPatch ? Number(c.req.header('upload-offset')) : 0
       const after = Number(c.res.headers.get('upload-offset'))
       if (after > before) metrics.bytesReceived.inc(after - before)
     }

@@ -11,7 +11,7 @@ import type { createFinalizer } from '../integrity/createFinalizer.js'
 import { CONCAT_METADATA_KEY, type Concatenation, parseFinalConcat } from '../tus/concatenation.js'
 import { PARTIAL_MARKER_HEADER, TUS_PATH } from '../tus/createTusServer.js'
 import { describeFile } from '../tus/describeFile.js'
-import type { StreamingDigests } from '../integrity/createStreamingDigests.js'
+import { carriesUpload, type CreateWithUpload } from './createWithUpload.js'
 
 export interface ConcatenationRouteOptions {
   tus: Server
@@ -20,8 +20,8 @@ export interface ConcatenationRouteOptions {
   finalize: ReturnType<typeof createFinalizer>
   /** Builds an error answer with the tus and CORS headers a browser needs to read it. */
   tusError: (error: FerryHttpError, origin: string | undefined) => Response
-  /** Hashes the body of a creation with upload as it is stored. */
-  digests?: StreamingDigests
+  /** Creates an upload whose creation request carries its first bytes. */
+  createWithUpload: CreateWithUpload
 }
 
 /**
@@ -34,9 +34,10 @@ export function createConcatenationRoutes({
   concatenation,
   finalize,
   tusError,
-  digests,
+  createWithUpload,
 }: ConcatenationRouteOptions) {
-  const forward = async (request: Request, partial: boolean, principal: Principal) => {
+  const forward = async (c: Context, partial: boolean, principal: Principal) => {
+    const request = c.req.raw
     const headers = new Headers(request.headers)
     headers.delete(PARTIAL_MARKER_HEADER)
     headers.delete('upload-concat')
@@ -46,17 +47,10 @@ export function createConcatenationRoutes({
     // the tier's policy.
     headers.set(OWNER_HEADER, principal.userId)
     if (principal.tier) headers.set(TIER_HEADER, principal.tier)
-    const forwarded = new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit)
-    if (!digests || !forwarded.body) return tus.handleWeb(forwarded)
-    const tracked = await digests.track(forwarded, undefined, 0)
-    let response: Response | undefined
-    try {
-      response = await tus.handleWeb(tracked)
-      return response
-    } finally {
-      // Also when tus threw: the hash is closed rather than left open.
-      await digests.settle(tracked, response ?? new Response(null, { status: 500 }))
+    if (!carriesUpload(request)) {
+      return tus.handleWeb(new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit))
     }
+    return createWithUpload(c, headers)
   }
 
   return {
@@ -67,7 +61,7 @@ export function createConcatenationRoutes({
       const owner = principal.userId
       try {
         await policy.checkRate(owner)
-        if (header === undefined || header.trim() === 'partial') return await forward(c.req.raw, header !== undefined, principal)
+        if (header === undefined || header.trim() === 'partial') return await forward(c, header !== undefined, principal)
         if (c.req.header('tus-resumable') !== '1.0.0') {
           throw new FerryHttpError(412, ERROR_CODES.concatInvalid, 'Tus-Resumable 1.0.0 is required')
         }
@@ -119,3 +113,4 @@ function parseMetadata(header: string | undefined): Record<string, string | null
   }
   return metadata
 }
+

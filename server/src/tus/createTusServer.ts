@@ -44,8 +44,8 @@ export interface TusServerOptions {
  */
 export function createTusServer(options: TusServerOptions): Server {
   const { backend, finalize, hooks, logger } = options
-  // Handled in front of @tus/server (verifyChunkChecksum, concatenation); listed for OPTIONS.
-  for (const extension of ['checksum', 'concatenation']) {
+  // Handled in front of @tus/server (receiveChunk, concatenation); listed for OPTIONS.
+  for (const extension of ['checksum', 'checksum-trailer', 'concatenation']) {
     if (!backend.datastore.extensions.includes(extension)) backend.datastore.extensions.push(extension)
   }
   // @tus/server answers a hook's error with its status and body only; the headers (Retry-After)

@@ -1,51 +1,46 @@
-import { createHash } from 'node:crypto'
-import { FerryHttpError } from '../errors.js'
+import type { FerryHttpError } from '../errors.js'
 import type { ChunkVerdict } from './chunkVerdicts.js'
-import type { ChunkChecksum } from './verifyChunkChecksum.js'
+import { type ChunkChecksum, createChunkHasher } from './chunkChecksum.js'
 
 /** A PATCH body whose `Upload-Checksum` is checked as it streams to the store. */
 export interface StreamedChunkCheck extends ChunkVerdict {
   /** The same request, its body passing through the checksum. */
   request: Request
-  /** The 460 to answer: the body ended with other bytes than the checksum names. */
+  /** The 460 (or 400) to answer: the body ended with other bytes than the checksum names. */
   refusal(): FerryHttpError | undefined
 }
 
 /**
  * The tus checksum extension without holding the chunk in memory, for a store that cuts a refused
  * chunk back out (see chunkVerdicts.ts): the bytes flow on to the store as they arrive and the
- * verdict is known when the body ends, before the store's write returns. The body itself ends
- * normally either way: an errored body would make @tus/server answer (and unlock the upload)
- * while the store is still writing. The buffered check (verifyChunkChecksum.ts) stays for the
- * other stores.
+ * verdict is known when the body ends (a trailer has arrived by then), before the store's write
+ * returns. The body itself ends normally either way: an errored body would make @tus/server
+ * answer (and unlock the upload) while the store is still writing. The buffered check
+ * (verifyChunkChecksum.ts) stays for the other stores.
  */
-export function streamChunkChecksum(request: Request, { algorithm, expected }: ChunkChecksum): StreamedChunkCheck {
-  if (!request.body) return { request, refusal: () => undefined }
-  const hash = createHash(algorithm)
-  let received = 0
-  let refused: FerryHttpError | undefined
+export function streamChunkChecksum(request: Request, checksum: ChunkChecksum): StreamedChunkCheck {
+  const hasher = createChunkHasher(checksum)
+  let ended = false
   const checking = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      received += chunk.length
-      hash.update(chunk)
+      hasher.update(chunk)
       controller.enqueue(chunk)
     },
     flush() {
-      const actual = hash.digest('base64')
-      if (actual === expected) return
-      refused = new FerryHttpError(
-        460,
-        'checksum-mismatch',
-        `Upload-Checksum ${algorithm} of the ${received} bytes received is ${actual}, not ${expected}; nothing was stored`,
-      )
+      ended = true
     },
   })
   const checked = new Request(request.url, {
     method: request.method,
     headers: request.headers,
-    body: request.body.pipeThrough(checking),
+    body: (request.body ?? emptyBody()).pipeThrough(checking),
     signal: request.signal,
     duplex: 'half',
   } as RequestInit)
-  return { request: checked, refusal: () => refused }
+  // Judged only once the body has ended: before that, a trailer cannot have arrived.
+  return { request: checked, refusal: () => (ended ? hasher.verdict() : undefined) }
+}
+
+function emptyBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.close() })
 }

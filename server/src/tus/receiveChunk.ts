@@ -1,0 +1,98 @@
+import type { Server } from '@tus/server'
+import type { Upload } from '@tus/utils'
+import type { StreamingDigests } from '../integrity/createStreamingDigests.js'
+import type { StorageBackend } from '../storage/types.js'
+import { withChunkVerdict } from './chunkVerdicts.js'
+import { requestedChecksum } from './chunkChecksum.js'
+import { CONCAT_METADATA_KEY } from './concatenation.js'
+import type { UploadPolicy } from './createUploadPolicy.js'
+import { peekHead } from './peekHead.js'
+import { type StreamedChunkCheck, streamChunkChecksum } from './streamChunkChecksum.js'
+import { refuseOversizeChunk, verifyChunkChecksum } from './verifyChunkChecksum.js'
+
+export interface ChunkReceiverOptions {
+  tus: Server
+  backend: StorageBackend
+  policy: UploadPolicy
+  /** The uploads' SHA-256 as their bytes arrive; none when the server reads them again at the end. */
+  digests?: StreamingDigests
+  /** Largest chunk held in memory until its checksum is verified, where the store cannot cut one back out. */
+  maxChunkBytes: number
+}
+
+/** A PATCH's body on its way to an upload. */
+export interface IncomingChunk {
+  id: string
+  /** The PATCH, with `Upload-Offset` and the body. */
+  request: Request
+  /** The upload as the ownership check read it; `undefined` if there is none (tus answers 404). */
+  upload: Upload | undefined
+  /** The request's `Upload-Checksum` trailer, once its body has ended. */
+  readTrailer: () => string | undefined
+}
+
+/**
+ * Takes one chunk of an upload through Ferry's checks into @tus/server's PATCH handler: the
+ * upload's SHA-256 continued as the bytes arrive, the first bytes sniffed against the declared
+ * type, and the chunk's checksum (header or trailer) verified. Refusals are thrown as
+ * FerryHttpError; @tus/server's own answers are returned. Used by PATCH and by a creation with
+ * upload alike, so both pass the same checks.
+ */
+export function createChunkReceiver({ tus, backend, policy, digests, maxChunkBytes }: ChunkReceiverOptions) {
+  // A chunk checked as it streams is never held in memory, so only a buffered one has a limit.
+  const streamsChecksum = backend.discardsUnverifiedChunks === true
+  const checksumOptions = { maxChunkBytes: streamsChecksum ? Number.POSITIVE_INFINITY : maxChunkBytes }
+
+  /** The first bytes must be what the upload declared; a lie deletes the upload (415). */
+  async function checkFirstBytes(id: string, upload: Upload, request: Request): Promise<Request> {
+    if (upload.offset !== 0 || upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
+    const peeked = await peekHead(request, Math.min(policy.sniffBytes, upload.size ?? policy.sniffBytes))
+    try {
+      await policy.checkFirstBytes(peeked.head, upload)
+    } catch (error) {
+      await peeked.request.body?.cancel().catch(() => undefined)
+      await backend.datastore.remove(id).catch(() => undefined)
+      throw error
+    }
+    return peeked.request
+  }
+
+  return async function receiveChunk({ id, request: received, upload, readTrailer }: IncomingChunk): Promise<Response> {
+    // Refused before the body is touched, so the connection stays usable for the next request.
+    const checksum = requestedChecksum({ headers: received.headers, readTrailer })
+    if (checksum) refuseOversizeChunk(received, checksumOptions)
+    const start = Number(received.headers.get('upload-offset'))
+    // Hashed as the bytes arrive, before the checks below buffer or peek at them, so hashing
+    // overlaps the network even when the chunk is held until its checksum is verified.
+    // (Not for an upload that does not exist or is elsewhere: @tus/server answers 404 or 409.)
+    const hashable = digests && upload?.offset === start
+    const tracked = hashable ? await digests.track(received, id, start) : received
+    let request = tracked
+    let response: Response | undefined
+    try {
+      if (policy.enabled && upload && received.headers.get('upload-offset') === '0') {
+        request = await checkFirstBytes(id, upload, request)
+      }
+      let streamed: StreamedChunkCheck | undefined
+      if (checksum && streamsChecksum) {
+        streamed = streamChunkChecksum(request, checksum)
+        request = streamed.request
+      } else if (checksum) {
+        request = await verifyChunkChecksum(request, checksum, checksumOptions)
+      }
+      digests?.adopt(tracked, request)
+      const handled = request
+      response = streamed ? await withChunkVerdict(streamed, () => tus.handleWeb(handled)) : await tus.handleWeb(request)
+      // The store has cut the refused chunk back out; tus only saw its write fail.
+      const refusal = streamed?.refusal()
+      if (refusal) throw refusal
+      return response
+    } finally {
+      // Refused before tus (460, 415): nothing was stored, which settle learns from the store.
+      digests?.adopt(tracked, request)
+      await digests?.settle(request, response ?? new Response(null, { status: 500 }))
+    }
+  }
+}
+
+export type ReceiveChunk = ReturnType<typeof createChunkReceiver>
