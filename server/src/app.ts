@@ -33,6 +33,7 @@ import { createCreationWithUpload } from './routes/createWithUpload.js'
 import { createFileApi } from './routes/fileApi.js'
 import { createConcatenation } from './tus/concatenation.js'
 import { createUploadPolicy } from './tus/createUploadPolicy.js'
+import { readHead } from './storage/readHead.js'
 import { createChunkReceiver } from './tus/receiveChunk.js'
 import { createDownloadRoute } from './routes/downloadRoute.js'
 import type { StorageBackend } from './storage/types.js'
@@ -112,6 +113,10 @@ export function createApp({
   // The default: hash as the bytes arrive, so finishing an upload never reads it again.
   digests = createServerDigests({ serverHash: config.serverHash ?? 'stream', backend, soleWriter, logger }),
 }: AppOptions): Hono {
+  const policy = createUploadPolicy({
+    ...(config.policy ?? { enabled: false, defaultTier: 'basic', uploadsPerMinute: 0 }),
+    rateLimiter,
+  })
   const finalize = createFinalizer({
     backend,
     digests,
@@ -122,19 +127,17 @@ export function createApp({
     processing,
     promotion,
     onAccepted: (record) => metrics?.uploadsCompleted.inc({ state: record.state }),
+    admit: (upload) => policy.checkFinished(upload, (bytes) => readHead(backend, upload.id, bytes)),
   })
   const concatenation = createConcatenation({
     backend,
     logger,
+    onPartialRemoved: async (id) => digests?.forget(id),
     onAssembled: async (final, digest) => {
       await finalize(final, digest).catch((error: unknown) =>
         logger.warn({ err: error, uploadId: final.id }, 'a final upload assembled late failed its check'),
       )
     },
-  })
-  const policy = createUploadPolicy({
-    ...(config.policy ?? { enabled: false, defaultTier: 'basic', uploadsPerMinute: 0 }),
-    rateLimiter,
   })
   const tus = createTusServer({
     backend,
@@ -197,7 +200,15 @@ export function createApp({
       await digests?.forget(id)
     },
   })
-  const concatRoutes = createConcatenationRoutes({ tus, policy, concatenation, finalize, tusError, createWithUpload })
+  const concatRoutes = createConcatenationRoutes({
+    tus,
+    policy,
+    concatenation,
+    finalize,
+    tusError,
+    createWithUpload,
+    maxSize: config.maxSize,
+  })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:
   // anyone else gets the same 404 as for an upload that does not exist.
@@ -212,7 +223,11 @@ export function createApp({
     // Hono decodes `%2F` in the id; an id is one path segment, never a way into another folder.
     const isSegment = !/[/\\]/.test(id)
     const upload = isSegment ? await backend.datastore.getUpload(id).catch(() => undefined) : undefined
-    if (!isSegment || (upload && ownerOf(upload) !== principalOf(c).userId)) {
+    const caller = principalOf(c).userId
+    // With no upload, a file record may still be the caller's; if neither is, the answer is the
+    // same 404 as for someone else's upload, so answers never tell one from the other.
+    const owner = upload ? ownerOf(upload) : isSegment ? (await backend.records.get(id))?.owner : undefined
+    if (owner !== caller) {
       const error = new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
       return error.toResponse(errorHeaders(c.req.header('origin')))
     }
@@ -228,7 +243,7 @@ export function createApp({
     const error = new FerryHttpError(412, ERROR_CODES.unsupportedVersion, 'this server speaks tus 1.0.0 (Tus-Resumable: 1.0.0)')
     return error.toResponse({ ...errorHeaders(c.req.header('origin')), 'Tus-Version': '1.0.0' })
   }
-  for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, rejectDuplicateHeaders({ errorHeaders }))
+  for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, rejectDuplicateHeaders({ errorHeaders }))
   for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion)
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)
   for (const path of [`${TUS_PATH}/:id`, '/api/files/:id', '/api/files/:id/*']) app.use(path, ownership)
@@ -239,8 +254,11 @@ export function createApp({
       if (record?.state === 'quarantined') return tusError(quarantinedError(record.id), c.req.header('origin'))
       if (record?.state === 'rejected') return tusError(rejectedError(record), c.req.header('origin'))
       const response = await handleTus(c)
-      const concat = response.ok ? concatRoutes.concatHeader(c.get('upload' as never) as Upload | undefined) : undefined
+      const upload = c.get('upload' as never) as Upload | undefined
+      const concat = response.ok ? concatRoutes.concatHeader(upload) : undefined
       if (concat) response.headers.set('Upload-Concat', concat)
+      // The spec: a final upload has no offset to show until it is assembled.
+      if (concat?.startsWith('final;') && upload?.offset !== upload?.size) response.headers.delete('Upload-Offset')
       return response
     }
     const cors = corsHeaders(c.req.header('origin'), config.corsOrigins, DOWNLOAD_HEADERS)
@@ -267,9 +285,15 @@ export function createApp({
   app.post(`${TUS_PATH}/`, concatRoutes.create)
   app.patch(`${TUS_PATH}/:id`, async (c) => {
     const id = c.req.param('id')
-    // The spec's answer to a PATCH of another media type is 415; @tus/server answers 400.
-    if (c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() !== 'application/offset+octet-stream') {
+    // The spec's answer to a PATCH of another media type is 415; @tus/server answers 400 (and
+    // takes no parameters on this one either).
+    if (c.req.header('content-type') !== 'application/offset+octet-stream') {
       const error = new FerryHttpError(415, ERROR_CODES.unsupportedMediaType, 'PATCH requests must have Content-Type: application/offset+octet-stream')
+      return tusError(error, c.req.header('origin'))
+    }
+    // Required by the core protocol; @tus/server answers its absence 403.
+    if (c.req.header('upload-offset') === undefined) {
+      const error = new FerryHttpError(400, ERROR_CODES.invalidOffset, 'PATCH requests must have an Upload-Offset header')
       return tusError(error, c.req.header('origin'))
     }
     const upload = c.get('upload' as never) as Upload | undefined
@@ -290,10 +314,23 @@ export function createApp({
     return response
   }
   app.options(TUS_PATH, advertiseChecksums)
-  app.options(`${TUS_PATH}/*`, advertiseChecksums)
+  app.options(`${TUS_PATH}/`, advertiseChecksums)
+  app.options(`${TUS_PATH}/:id`, advertiseChecksums)
   app.route('/api/files', createFileApi({ backend, processing, removeFileData }))
-  app.all(TUS_PATH, handleTus)
-  app.all(`${TUS_PATH}/*`, handleTus)
+  // Nothing else reaches @tus/server: it would take the last segment of any longer path as an
+  // upload id (`/files/x/<id>`, `/files/<id>/`) and serve it past the checks above.
+  const methodNotAllowed = (allowed: string) => (c: { req: { method: string; header: (name: string) => string | undefined } }) => {
+    const error = new FerryHttpError(405, ERROR_CODES.methodNotAllowed, `${c.req.method} is not a method of this URL; use ${allowed}`, {
+      headers: { Allow: allowed },
+    })
+    return tusError(error, c.req.header('origin'))
+  }
+  app.all(TUS_PATH, methodNotAllowed('POST, OPTIONS'))
+  app.all(`${TUS_PATH}/`, methodNotAllowed('POST, OPTIONS'))
+  app.all(`${TUS_PATH}/:id`, methodNotAllowed('GET, HEAD, PATCH, DELETE, OPTIONS'))
+  app.all(`${TUS_PATH}/*`, (c) =>
+    tusError(new FerryHttpError(404, ERROR_CODES.notFound, 'no upload at this path: upload URLs are /files/<id>'), c.req.header('origin')),
+  )
 
   if (demo) {
     app.get('/', async (c) => c.html(await readFile(demo.page, 'utf8')))

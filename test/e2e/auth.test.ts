@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rawRequest } from '../helpers/rawHttp.js'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { noisyJpeg } from '../helpers/processing.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
@@ -92,6 +93,77 @@ describe('authentication and tenancy (bearer JWT, HS256)', () => {
     expect(head.headers.get('upload-metadata')).toContain(`ferry-owner ${Buffer.from('alice').toString('base64')}`)
     expect((await request(`${server.url}/api/files/${id}`, 'GET', alice)).status).toBe(200)
     expect((await request(url, 'DELETE', alice)).status).toBe(204)
+  })
+
+  it('answers 404 to every other path under /files, so no path reaches an upload past the ownership check', async () => {
+    const bytes = randomBytes(1000)
+    const created = await request(`${server.url}/files/`, 'POST', alice, { 'Upload-Length': String(bytes.length) })
+    const url = new URL(created.headers.get('location') ?? '', server.url).href
+    const id = url.split('/').at(-1) ?? ''
+    const octets = { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Upload-Length': '1000' }
+    for (const path of [`${url}/`, `${server.url}/files//${id}`, `${server.url}/files/x/${id}`, `${server.url}/files/${id}/x`]) {
+      for (const method of ['GET', 'HEAD', 'PATCH', 'DELETE', 'POST']) {
+        const response = await request(path, method, bob, octets, method === 'PATCH' || method === 'POST' ? bytes : undefined)
+        expect(response.status, `${method} ${path}`).toBe(404)
+        await response.body?.cancel()
+      }
+    }
+    // A method an upload URL does not have is 405, not a way around the routes.
+    const put = await request(url, 'PUT', alice, octets, bytes)
+    expect(put.status).toBe(405)
+    expect(put.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE, OPTIONS')
+    // Alice's upload is untouched and still hers alone.
+    const head = await request(url, 'HEAD', alice)
+    expect(head.headers.get('upload-offset')).toBe('0')
+    expect((await request(url, 'HEAD', bob)).status).toBe(404)
+  })
+
+  it('answers someone else’s upload exactly as one that does not exist', async () => {
+    const created = await request(`${server.url}/files/`, 'POST', alice, { 'Upload-Length': '10', 'Upload-Concat': 'partial' })
+    const id = new URL(created.headers.get('location') ?? '', server.url).pathname.split('/').at(-1) ?? ''
+    const missing = '0123456789abcdef0123456789abcdef'
+    const answer = async (target: string, method: string, path: string, headers: Record<string, string> = {}) => {
+      const response = await request(`${server.url}${path.replace('ID', target)}`, method, bob, headers)
+      const names = [...response.headers.keys()].filter((name) => name !== 'date' && name !== 'content-length').sort()
+      return { status: response.status, names, body: (await response.text()).replace(target, 'ID') }
+    }
+    for (const [method, path, headers] of [
+      ['HEAD', '/files/ID', {}],
+      ['GET', '/files/ID', {}],
+      ['PATCH', '/files/ID', { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }],
+      ['DELETE', '/files/ID', {}],
+      ['GET', '/api/files/ID', {}],
+      ['POST', '/files/', { 'Upload-Concat': 'final;/files/ID' }],
+    ] as const) {
+      const foreign = await answer(id, method, path, headers)
+      expect(foreign.status, `${method} ${path}`).toBe(404)
+      expect(foreign, `${method} ${path}`).toEqual(await answer(missing, method, path, headers))
+    }
+  })
+
+  it('answers a repeated Authorization header with 400 on the file API too', async () => {
+    const response = await rawRequest(server.url, {
+      method: 'GET',
+      path: '/api/files',
+      headers: [
+        ['Authorization', bob],
+        ['Authorization', alice],
+      ],
+    })
+    expect(response.status).toBe(400)
+    expect(JSON.parse(response.body).error.code).toBe('duplicate-header')
+  })
+
+  it('never takes the owner, tier or partial flag from request headers', async () => {
+    const forged = { 'Upload-Length': '10', 'X-Ferry-Owner': 'alice', 'X-Ferry-Tier': 'enterprise', 'X-Ferry-Concat': 'partial' }
+    const created = await request(`${server.url}/files/`, 'POST', bob, forged)
+    expect(created.status).toBe(201)
+    const url = new URL(created.headers.get('location') ?? '', server.url).href
+    expect((await request(url, 'HEAD', alice)).status).toBe(404)
+    const head = await request(url, 'HEAD', bob)
+    expect(head.status).toBe(200)
+    expect(head.headers.get('upload-concat')).toBeNull()
+    expect(head.headers.get('upload-metadata')).toContain(`ferry-owner ${Buffer.from('bob').toString('base64')}`)
   })
 
   it('will not join another user’s partial uploads', async () => {

@@ -31,8 +31,11 @@ function createFinal(endpoint: string, partials: string[], headers: Record<strin
 describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
   let server: ServerProcess
   let endpoint: string
+  let listAll: () => Promise<string[]>
   beforeAll(async () => {
-    server = await startServerProcess({ ...(await prepareStore(kind)).env, FERRY_PROCESSING: 'false' })
+    const store = await prepareStore(kind)
+    listAll = store.listAll
+    server = await startServerProcess({ ...store.env, FERRY_PROCESSING: 'false' })
     endpoint = `${server.url}/files/`
   })
   afterAll(async () => {
@@ -80,6 +83,10 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     expect(response.status).toBe(201)
     const finalUrl = new URL(response.headers.get('location') ?? '', endpoint).href
     expect((await fetch(finalUrl)).status).toBe(404) // not complete yet
+    // The spec: no Upload-Offset for a final upload before it is assembled; its length is known.
+    const early = await fetch(finalUrl, { method: 'HEAD', headers: TUS })
+    expect(early.headers.get('upload-offset')).toBeNull()
+    expect(early.headers.get('upload-length')).toBe(String(whole.length))
 
     expect((await patch(urls[1] ?? '', 0, parts[1] ?? new Uint8Array())).status).toBe(204)
     expect(await headOffset(finalUrl)).toBe(whole.length)
@@ -109,5 +116,33 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     expect((await notPartial.json()).error.code).toBe('concat-invalid')
     const malformed = await fetch(endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Concat': 'final;' } })
     expect(malformed.status).toBe(400)
+  })
+
+  it('lets a partial upload join one final upload only (409 for a second)', async () => {
+    const part = randomBytes(1000)
+    const url = await createPartial(endpoint, part.length + 1000)
+    expect((await patch(url, 0, part)).status).toBe(204)
+    const first = await createFinal(endpoint, [url])
+    expect(first.status).toBe(201)
+    const second = await createFinal(endpoint, [url])
+    expect(second.status).toBe(409)
+    expect((await second.json()).error.code).toBe('concat-invalid')
+    // The first final still completes once the partial does.
+    const rest = randomBytes(1000)
+    expect((await patch(url, part.length, rest)).status).toBe(204)
+    const finalUrl = new URL(first.headers.get('location') ?? '', endpoint).href
+    await expect.poll(() => headOffset(finalUrl)).toBe(2000)
+  })
+
+  it('refuses a body on an upload declared empty (413) and creates nothing', async () => {
+    const before = await listAll()
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { ...TUS, 'Upload-Length': '0', 'Content-Type': 'application/offset+octet-stream' },
+      body: randomBytes(100),
+    })
+    expect(response.status).toBe(413)
+    expect(response.headers.get('location')).toBeNull()
+    expect(await listAll()).toEqual(before)
   })
 })

@@ -2,10 +2,8 @@ import type { Upload } from '@tus/utils'
 
 /** Upload-Metadata key holding the owner's user id; set by the server, never by the client. */
 export const OWNER_METADATA_KEY = 'ferry-owner'
-/** Carries the authenticated user from the app to @tus/server's creation hook. */
-export const OWNER_HEADER = 'x-ferry-owner'
-/** Carries the authenticated user's policy tier the same way. */
-export const TIER_HEADER = 'x-ferry-tier'
+/** Upload-Metadata key holding the policy tier of the user at creation; set by the server. */
+export const TIER_METADATA_KEY = 'ferry-tier'
 
 /** The user who created an upload; uploads from before authentication belong to `anonymous`. */
 export function ownerOf(upload: Pick<Upload, 'metadata'>): string {

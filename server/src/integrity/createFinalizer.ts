@@ -28,6 +28,11 @@ export interface FinalizerOptions {
   digests?: StreamingDigests
   /** Told how the digest of a finished upload was obtained (for metrics). */
   onDigest?: (source: 'stream' | 'reread') => void
+  /**
+   * The upload policy's last word on a complete upload; a FerryHttpError it throws rejects the
+   * upload (its bytes are removed) and is the client's answer.
+   */
+  admit?: (upload: Upload) => Promise<void>
 }
 
 export interface Finalized {
@@ -54,6 +59,7 @@ export function createFinalizer({
   onAccepted,
   digests,
   onDigest,
+  admit,
 }: FinalizerOptions) {
   const owners = createOwnerIndex(backend.documents)
   // Promotion comes first, so the owner index, processing and hooks all see the canonical key;
@@ -108,6 +114,16 @@ export function createFinalizer({
         `SHA-256 of upload ${upload.id} is ${actual} but the client sent ${claimed}; ` +
           'the upload is quarantined and will not be served',
       )
+    }
+
+    try {
+      await admit?.(upload)
+    } catch (error) {
+      if (!(error instanceof FerryHttpError)) throw error
+      await save({ ...record, state: 'rejected', reason: error.message.replace(/^ferry-server: /, '') })
+      await backend.datastore.remove(upload.id).catch(() => undefined)
+      logger.info({ uploadId: upload.id, reason: error.message }, 'upload rejected by the upload policy')
+      throw error
     }
 
     try {

@@ -2,14 +2,15 @@ import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/
 import type { Context } from 'hono'
 import type { Server } from '@tus/server'
 import type { Upload } from '@tus/utils'
-import { OWNER_HEADER, OWNER_METADATA_KEY, TIER_HEADER } from '../auth/ownership.js'
+import { OWNER_METADATA_KEY, TIER_METADATA_KEY } from '../auth/ownership.js'
 import type { Principal } from '../auth/types.js'
 import type { UploadPolicy } from '../tus/createUploadPolicy.js'
 import { principalOf } from '../auth/principalOf.js'
 import { FerryHttpError } from '../errors.js'
 import type { createFinalizer } from '../integrity/createFinalizer.js'
 import { CONCAT_METADATA_KEY, type Concatenation, parseFinalConcat } from '../tus/concatenation.js'
-import { PARTIAL_MARKER_HEADER, TUS_PATH } from '../tus/createTusServer.js'
+import { TUS_PATH } from '../tus/createTusServer.js'
+import { claimCreation } from '../tus/creationClaims.js'
 import { describeFile } from '../tus/describeFile.js'
 import { carriesUpload, type CreateWithUpload } from './createWithUpload.js'
 
@@ -22,6 +23,8 @@ export interface ConcatenationRouteOptions {
   tusError: (error: FerryHttpError, origin: string | undefined) => Response
   /** Creates an upload whose creation request carries its first bytes. */
   createWithUpload: CreateWithUpload
+  /** `Tus-Max-Size`, which a final upload's length may not pass either; 0 for none. */
+  maxSize: number
 }
 
 /**
@@ -35,22 +38,22 @@ export function createConcatenationRoutes({
   finalize,
   tusError,
   createWithUpload,
+  maxSize,
 }: ConcatenationRouteOptions) {
   const forward = async (c: Context, partial: boolean, principal: Principal) => {
     const request = c.req.raw
     const headers = new Headers(request.headers)
-    headers.delete(PARTIAL_MARKER_HEADER)
     headers.delete('upload-concat')
-    headers.delete(TIER_HEADER)
-    if (partial) headers.set(PARTIAL_MARKER_HEADER, 'partial')
-    // Set here, never taken from the client: the creation hook records the owner and applies
-    // the tier's policy.
-    headers.set(OWNER_HEADER, principal.userId)
-    if (principal.tier) headers.set(TIER_HEADER, principal.tier)
-    if (!carriesUpload(request)) {
-      return tus.handleWeb(new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit))
+    const claims = { owner: principal.userId, tier: principal.tier, partial }
+    // Refused before anything is created: tus would create the upload, then refuse its body.
+    if (request.headers.get('upload-length') === '0' && Number(request.headers.get('content-length') ?? 0) > 0) {
+      throw new FerryHttpError(413, ERROR_CODES.tooLarge, 'an upload declared empty (Upload-Length: 0) cannot carry bytes')
     }
-    return createWithUpload(c, headers)
+    if (!carriesUpload(request)) {
+      const creation = new Request(request.url, { method: request.method, headers, body: request.body, duplex: 'half' } as RequestInit)
+      return tus.handleWeb(claimCreation(creation, claims))
+    }
+    return createWithUpload(c, headers, claims)
   }
 
   return {
@@ -68,7 +71,17 @@ export function createConcatenationRoutes({
         const ids = parseFinalConcat(header, TUS_PATH)
         const metadata = parseMetadata(c.req.header('upload-metadata'))
         const digest = c.req.header(DIGEST_HEADER.toLowerCase()) ?? null
-        const { final, assembled } = await concatenation.createFinal(ids, { ...metadata, [OWNER_METADATA_KEY]: owner }, digest)
+        // The final is the file: its declared type, name and length pass the policy as any
+        // creation's do (its content is sniffed once assembled, see the finalizer's admit).
+        const vet = (size: number) => {
+          if (maxSize > 0 && size > maxSize) {
+            throw new FerryHttpError(413, ERROR_CODES.tooLarge, `the final upload would be ${size} bytes, over this server's maximum of ${maxSize}`)
+          }
+          const { [OWNER_METADATA_KEY]: _owner, [CONCAT_METADATA_KEY]: _concat, [TIER_METADATA_KEY]: _tier, ...declared } = metadata
+          const allowed = policy.metadataAtCreation({ size, metadata: declared }, principal.tier ?? null)
+          return { ...allowed, ...(principal.tier ? { [TIER_METADATA_KEY]: principal.tier } : {}) }
+        }
+        const { final, assembled } = await concatenation.createFinal(ids, owner, vet, digest)
         const location = new URL(`${TUS_PATH}/${final.id}`, c.req.url).href
         const headers = { 'Tus-Resumable': '1.0.0', Location: location, 'Upload-Concat': `final;${ids.map((id) => `${TUS_PATH}/${id}`).join(' ')}` }
         if (!assembled) return c.body(null, 201, headers)

@@ -1,9 +1,8 @@
 import type { Server } from '@tus/server'
 import type { Context } from 'hono'
-import { OWNER_HEADER, TIER_HEADER } from '../auth/ownership.js'
 import { trailerReader } from '../http/incomingMessage.js'
 import type { StorageBackend } from '../storage/types.js'
-import { PARTIAL_MARKER_HEADER } from '../tus/createTusServer.js'
+import { claimCreation, type CreationClaims } from '../tus/creationClaims.js'
 import type { ReceiveChunk } from '../tus/receiveChunk.js'
 
 export interface CreateWithUploadOptions {
@@ -18,7 +17,7 @@ export interface CreateWithUploadOptions {
 /** Headers that describe the creation's body; the creation itself goes to tus without them. */
 const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'trailer', 'upload-checksum']
 /** Headers that describe the upload being created; the PATCH of its body goes without them. */
-const CREATION_HEADERS = ['upload-length', 'upload-defer-length', 'upload-metadata', 'upload-concat', OWNER_HEADER, TIER_HEADER, PARTIAL_MARKER_HEADER]
+const CREATION_HEADERS = ['upload-length', 'upload-defer-length', 'upload-metadata', 'upload-concat']
 
 /**
  * A creation with upload (the tus creation-with-upload extension) as a creation, then a PATCH of
@@ -35,12 +34,12 @@ export function createCreationWithUpload({ tus, backend, receiveChunk, discard }
     if (upload && upload.offset !== upload.size) await discard(id)
   }
 
-  /** `creationHeaders`: the request's, as the creation hook must see them (owner and tier set). */
-  return async function createWithUpload(c: Context, creationHeaders: Headers): Promise<Response> {
+  /** `creationHeaders`: the request's, as tus must see them for the creation. */
+  return async function createWithUpload(c: Context, creationHeaders: Headers, claims: CreationClaims): Promise<Response> {
     const request = c.req.raw
     const headers = new Headers(creationHeaders)
     for (const name of BODY_HEADERS) headers.delete(name)
-    const created = await tus.handleWeb(new Request(request.url, { method: 'POST', headers }))
+    const created = await tus.handleWeb(claimCreation(new Request(request.url, { method: 'POST', headers }), claims))
     const location = created.headers.get('location')
     if (created.status !== 201 || !location) return created
     const id = new URL(location).pathname.split('/').pop() ?? ''
@@ -76,6 +75,5 @@ export type CreateWithUpload = ReturnType<typeof createCreationWithUpload>
 
 /** A creation with upload: its body is tus bytes (a zero-length upload completes at creation). */
 export function carriesUpload(request: Request): boolean {
-  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
-  return type === 'application/offset+octet-stream' && request.headers.get('upload-length') !== '0'
+  return request.headers.get('content-type') === 'application/offset+octet-stream' && request.headers.get('upload-length') !== '0'
 }

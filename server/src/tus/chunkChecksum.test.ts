@@ -20,10 +20,11 @@ function refusalOf(run: () => unknown): FerryHttpError {
 describe('requestedChecksum', () => {
   it('reads the header, and nothing when neither a header nor a trailer is announced', () => {
     expect(requestedChecksum({ headers: new Headers(), readTrailer: noTrailer })).toBeUndefined()
-    expect(requestedChecksum({ headers: new Headers({ 'Upload-Checksum': 'sha1 AAAA' }), readTrailer: noTrailer })).toEqual({
+    const value = sum('sha1', bytes)
+    expect(requestedChecksum({ headers: new Headers({ 'Upload-Checksum': value }), readTrailer: noTrailer })).toEqual({
       source: 'header',
       algorithm: 'sha1',
-      expected: 'AAAA',
+      expected: value.split(' ')[1],
     })
   })
 
@@ -35,7 +36,8 @@ describe('requestedChecksum', () => {
   it.each([
     ['an unknown algorithm', { 'Upload-Checksum': 'crc32 AAAA' }, 'checksum-algorithm'],
     ['a value that is not base64', { 'Upload-Checksum': 'sha1 not*base64' }, 'checksum-invalid'],
-    ['a trailer and the header', { 'Upload-Checksum': 'sha1 AAAA', Trailer: 'Upload-Checksum', 'Transfer-Encoding': 'chunked' }, 'checksum-invalid'],
+    ['a value of another length than the digest', { 'Upload-Checksum': 'sha256 AAAA' }, 'checksum-invalid'],
+    ['a trailer and the header', { 'Upload-Checksum': sum('sha1', bytes), Trailer: 'Upload-Checksum', 'Transfer-Encoding': 'chunked' }, 'checksum-invalid'],
     ['a trailer on a body with a length', { Trailer: 'Upload-Checksum', 'Content-Length': '10' }, 'checksum-invalid'],
   ])('refuses %s with 400', (_label, headers, code) => {
     const refusal = refusalOf(() => requestedChecksum({ headers: new Headers(headers), readTrailer: noTrailer }))

@@ -5,6 +5,7 @@ import { FerryHttpError } from '../errors.js'
 /** The tus checksum extension's algorithms this server verifies. */
 export const CHECKSUM_ALGORITHMS = ['sha1', 'md5', 'sha256'] as const
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number]
+const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { sha1: 20, md5: 16, sha256: 32 }
 
 /**
  * What a PATCH asks the server to verify: an `Upload-Checksum` header, known before the body, or
@@ -58,6 +59,14 @@ export function parseChecksum(value: string): { algorithm: ChecksumAlgorithm; ex
   }
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(expected)) {
     throw new FerryHttpError(400, ERROR_CODES.checksumInvalid, `Upload-Checksum value is not base64: "${expected}"`)
+  }
+  // A value of another length is no digest of this algorithm: malformed, not a mismatch.
+  if (Buffer.from(expected, 'base64').length !== DIGEST_BYTES[algorithm as ChecksumAlgorithm]) {
+    throw new FerryHttpError(
+      400,
+      ERROR_CODES.checksumInvalid,
+      `Upload-Checksum value "${expected}" is not a ${algorithm} digest (${DIGEST_BYTES[algorithm as ChecksumAlgorithm]} bytes in base64)`,
+    )
   }
   return { algorithm: algorithm as ChecksumAlgorithm, expected }
 }

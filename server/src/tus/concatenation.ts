@@ -46,6 +46,8 @@ export interface ConcatenationOptions {
   logger: Logger
   /** Called once the final upload holds every byte: verify, record, process. */
   onAssembled: (final: Upload, digest: string | null) => Promise<void>
+  /** Called for each partial upload removed once its bytes are in the final (to drop its hash state). */
+  onPartialRemoved?: (id: string) => Promise<void>
 }
 
 /**
@@ -58,17 +60,20 @@ interface ServerSideCopy {
 
 const canCopy = (store: DataStore): store is DataStore & ServerSideCopy => 'appendCopy' in store
 
-export function createConcatenation({ backend, logger, onAssembled }: ConcatenationOptions) {
+export function createConcatenation({ backend, logger, onAssembled, onPartialRemoved }: ConcatenationOptions) {
   const { datastore, documents } = backend
   const copier = canCopy(datastore) ? datastore : undefined
   const assembling = new Set<string>()
 
-  async function partialsOf(ids: string[]): Promise<Upload[]> {
+  /** `owner`: only that user's uploads exist; anyone else's are answered as missing, first. */
+  async function partialsOf(ids: string[], owner?: string): Promise<Upload[]> {
     return Promise.all(
       ids.map(async (id) => {
+        const missing = () => new FerryHttpError(404, ERROR_CODES.notFound, `partial upload "${id}" does not exist`)
         const upload = await datastore.getUpload(id).catch(() => {
-          throw new FerryHttpError(404, ERROR_CODES.notFound, `partial upload "${id}" does not exist`)
+          throw missing()
         })
+        if (owner !== undefined && ownerOf(upload) !== owner) throw missing()
         if (upload.metadata?.[CONCAT_METADATA_KEY] !== 'partial') {
           throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `upload "${id}" was not created as a partial upload`)
         }
@@ -78,6 +83,20 @@ export function createConcatenation({ backend, logger, onAssembled }: Concatenat
         return upload
       }),
     )
+  }
+
+  /**
+   * A partial waiting in another final would be removed when that one is assembled, leaving this
+   * one waiting for ever: it may join one final only.
+   */
+  async function refuseClaimed(partialIds: string[]): Promise<void> {
+    for (const path of await documents.list(PENDING_PREFIX)) {
+      const pending = await documents.get<PendingFinal>(path)
+      const taken = partialIds.find((id) => pending?.partialIds.includes(id))
+      if (taken) {
+        throw new FerryHttpError(409, ERROR_CODES.concatInvalid, `partial upload "${taken}" is already part of final upload ${pending?.finalId}`)
+      }
+    }
   }
 
   /** Appends the partials to the final upload in order, once all are complete. */
@@ -107,7 +126,10 @@ export function createConcatenation({ backend, logger, onAssembled }: Concatenat
         position += size
       }
       await documents.delete(`${PENDING_PREFIX}${pending.finalId}.json`)
-      for (const part of partials) await datastore.remove(part.id).catch(() => undefined)
+      for (const part of partials) {
+        await datastore.remove(part.id).catch(() => undefined)
+        await onPartialRemoved?.(part.id).catch(() => undefined)
+      }
       if (notify) await onAssembled(await datastore.getUpload(pending.finalId), pending.digest)
       return true
     } finally {
@@ -116,18 +138,26 @@ export function createConcatenation({ backend, logger, onAssembled }: Concatenat
   }
 
   return {
-    /** Creates a final upload from partial upload ids; assembles it now when they are complete. */
-    async createFinal(partialIds: string[], metadata: Record<string, string | null>, digest: string | null) {
-      const partials = await partialsOf(partialIds)
-      // Only the owner's own partial uploads; anyone else's do not exist for this caller.
-      const stranger = partials.find((part) => ownerOf(part) !== metadata[OWNER_METADATA_KEY])
-      if (stranger) throw new FerryHttpError(404, ERROR_CODES.notFound, `partial upload "${stranger.id}" does not exist`)
+    /**
+     * Creates a final upload from partial upload ids; assembles it now when they are complete.
+     * `vet` sees the final's length before anything is created and returns the metadata to store
+     * (or refuses); only the owner's own partial uploads can be joined, and each into one final.
+     */
+    async createFinal(
+      partialIds: string[],
+      owner: string,
+      vet: (size: number) => Record<string, string | null>,
+      digest: string | null,
+    ) {
+      const partials = await partialsOf(partialIds, owner)
+      await refuseClaimed(partialIds)
       const size = partials.reduce((sum, part) => sum + (part.size ?? 0), 0)
+      const metadata = vet(size)
       const final = new Upload({
         id: randomBytes(16).toString('hex'),
         size,
         offset: 0,
-        metadata: { ...metadata, [CONCAT_METADATA_KEY]: `final;${partialIds.join(' ')}` },
+        metadata: { ...metadata, [OWNER_METADATA_KEY]: owner, [CONCAT_METADATA_KEY]: `final;${partialIds.join(' ')}` },
       })
       await datastore.create(final)
       const pending: PendingFinal = { finalId: final.id, partialIds, digest }

@@ -2,7 +2,8 @@ import { DIGEST_HEADER, FILE_DESCRIPTION_MEDIA_TYPE, WANT_DIGEST_HEADER } from '
 import { Server } from '@tus/server'
 import { EVENTS, type Locker, type Upload } from '@tus/utils'
 import type { Logger } from 'pino'
-import { OWNER_HEADER, OWNER_METADATA_KEY, TIER_HEADER } from '../auth/ownership.js'
+import { OWNER_METADATA_KEY, TIER_METADATA_KEY } from '../auth/ownership.js'
+import { claimsOf } from './creationClaims.js'
 import { FerryHttpError } from '../errors.js'
 import { runPostHook } from '../hooks/runHooks.js'
 import { type FerryHooks, HookRejection } from '../hooks/types.js'
@@ -15,8 +16,6 @@ import { describeFile } from './describeFile.js'
 import { FerryMemoryLocker } from '../locking/FerryMemoryLocker.js'
 
 export const TUS_PATH = '/files'
-/** Carries `Upload-Concat: partial` past @tus/server, which refuses the header it cannot handle. */
-export const PARTIAL_MARKER_HEADER = 'x-ferry-concat'
 
 export interface TusServerOptions {
   backend: StorageBackend
@@ -69,15 +68,20 @@ export function createTusServer(options: TusServerOptions): Server {
         }
         throw error
       }
-      // Both set by the app (and never taken from the client): the owner, and whether this is a
-      // partial upload (`Upload-Concat: partial`, which @tus/server itself refuses).
-      const owner = request.headers.get(OWNER_HEADER)
-      if (!owner) throw new Error('ferry-server: an upload creation reached tus without its owner')
-      const allowed = options.policy.metadataAtCreation(upload, request.headers.get(TIER_HEADER))
-      const { [OWNER_METADATA_KEY]: _claimed, [CONCAT_METADATA_KEY]: _concat, ...metadata } = allowed
-      const partial = request.headers.get(PARTIAL_MARKER_HEADER) === 'partial'
+      // Established by the app, never taken from the client: the owner, the tier whose policy
+      // applies, and whether this is a partial upload (`Upload-Concat: partial`, which
+      // @tus/server itself refuses).
+      const claims = claimsOf(request)
+      if (!claims) throw new Error('ferry-server: an upload creation reached tus without the app vetting it')
+      const allowed = options.policy.metadataAtCreation(upload, claims.tier ?? null, { partial: claims.partial })
+      const { [OWNER_METADATA_KEY]: _claimed, [CONCAT_METADATA_KEY]: _concat, [TIER_METADATA_KEY]: _tier, ...metadata } = allowed
       return {
-        metadata: { ...metadata, [OWNER_METADATA_KEY]: owner, ...(partial ? { [CONCAT_METADATA_KEY]: 'partial' } : {}) },
+        metadata: {
+          ...metadata,
+          [OWNER_METADATA_KEY]: claims.owner,
+          ...(claims.tier ? { [TIER_METADATA_KEY]: claims.tier } : {}),
+          ...(claims.partial ? { [CONCAT_METADATA_KEY]: 'partial' } : {}),
+        },
       }
     },
     async onUploadFinish(request, upload) {

@@ -1,6 +1,8 @@
 import { ERROR_CODES, type ErrorCode } from '@ferry/protocol'
 import type { Upload } from '@tus/utils'
+import { TIER_METADATA_KEY } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
+import { CONCAT_METADATA_KEY } from './concatenation.js'
 import {
   checkContent,
   checkCreation,
@@ -29,8 +31,10 @@ export interface UploadPolicyOptions {
 }
 
 /**
- * The upload policy at the three points it applies: the rate limit before a creation reaches tus,
- * the declared type, size and name at creation, and the real type of the first bytes received.
+ * The upload policy at the points it applies: the rate limit before a creation reaches tus, the
+ * declared type, size and name at creation, a deferred length once declared, the real type of the
+ * first bytes received, and the size and (where no PATCH carried the first bytes) the content of
+ * every upload once it is complete.
  */
 export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rateLimiter }: UploadPolicyOptions) {
   const limiter: RateLimiter | undefined =
@@ -51,10 +55,22 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rat
       }
     },
     /** At creation: the metadata to store (with a safe file name), or a refusal. */
-    metadataAtCreation(upload: Upload, tier: string | null): Record<string, string | null> {
+    /**
+     * A partial upload is a piece of a file, not one: only its length is held to the tier here;
+     * the final upload it joins is checked as a file.
+     */
+    metadataAtCreation(
+      upload: Pick<Upload, 'size' | 'metadata'>,
+      tier: string | null,
+      { partial = false }: { partial?: boolean } = {},
+    ): Record<string, string | null> {
       const metadata = { ...(upload.metadata ?? {}) }
       if (typeof metadata.filename === 'string') metadata.filename = sanitizeFilename(metadata.filename)
       if (!enabled) return metadata
+      if (partial) {
+        if (upload.size !== undefined) this.checkLength({ id: 'partial', metadata: { [TIER_METADATA_KEY]: tier } }, upload.size)
+        return metadata
+      }
       try {
         checkCreation({
           tier: tierOf(tier),
@@ -74,6 +90,42 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rat
         await checkContent({
           declaredType: upload.metadata?.filetype ?? '',
           head,
+          filename: upload.metadata?.filename ?? undefined,
+        })
+      } catch (error) {
+        throw toHttpError(error)
+      }
+    },
+    /**
+     * The length of a deferred upload, declared by a PATCH, or the bytes such an upload has
+     * reached: refused (413) past the tier's maximum, which creation could not check.
+     */
+    checkLength(upload: Pick<Upload, 'id' | 'metadata'>, length: number): void {
+      if (!enabled) return
+      const tier = tierOf(upload.metadata?.[TIER_METADATA_KEY])
+      const { maxSize } = defaultTierPolicies[tier]
+      if (length <= maxSize) return
+      throw new FerryHttpError(
+        413,
+        ERROR_CODES.tooLarge,
+        `upload ${upload.id} would be ${length} bytes, over the ${tier} tier's maximum of ${maxSize} bytes`,
+      )
+    },
+    /**
+     * When an upload completes: the tier's size limit, and the content for uploads whose first
+     * bytes no PATCH carried (a concatenation's final upload, whose partials are not sniffed, and
+     * an empty file). `readHead` reads the first bytes of the complete upload.
+     */
+    async checkFinished(upload: Upload, readHead: (bytes: number) => Promise<Uint8Array>): Promise<void> {
+      if (!enabled) return
+      const size = upload.size ?? upload.offset
+      this.checkLength(upload, size)
+      const final = upload.metadata?.[CONCAT_METADATA_KEY]?.startsWith('final;') === true
+      if (!final && size > 0) return
+      try {
+        await checkContent({
+          declaredType: upload.metadata?.filetype ?? '',
+          head: size === 0 ? new Uint8Array(0) : await readHead(Math.min(SNIFF_BYTES, size)),
           filename: upload.metadata?.filename ?? undefined,
         })
       } catch (error) {

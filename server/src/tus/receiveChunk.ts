@@ -47,6 +47,8 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
   async function checkFirstBytes(id: string, upload: Upload, request: Request): Promise<Request> {
     if (upload.offset !== 0 || upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
     const peeked = await peekHead(request, Math.min(policy.sniffBytes, upload.size ?? policy.sniffBytes))
+    // An empty PATCH says nothing about the content yet; the first bytes are sniffed when they come.
+    if (peeked.head.length === 0 && upload.size !== 0) return peeked.request
     try {
       await policy.checkFirstBytes(peeked.head, upload)
     } catch (error) {
@@ -57,11 +59,24 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
     return peeked.request
   }
 
+  /**
+   * A deferred length passed creation unchecked: neither the length a PATCH declares nor the bytes
+   * the upload reaches may pass the tier's maximum. (A chunked body's length shows only at the
+   * end; the size is checked again when the upload completes.)
+   */
+  function refuseOverLength(upload: Upload, headers: Headers, start: number): void {
+    const declared = headers.get('upload-length')
+    if (declared !== null && /^\d+$/.test(declared)) policy.checkLength(upload, Number(declared))
+    const length = headers.get('content-length')
+    if (length !== null && /^\d+$/.test(length) && Number.isSafeInteger(start)) policy.checkLength(upload, start + Number(length))
+  }
+
   return async function receiveChunk({ id, request: received, upload, readTrailer }: IncomingChunk): Promise<Response> {
     // Refused before the body is touched, so the connection stays usable for the next request.
     const checksum = requestedChecksum({ headers: received.headers, readTrailer })
     if (checksum) refuseOversizeChunk(received, checksumOptions)
     const start = Number(received.headers.get('upload-offset'))
+    if (upload && upload.size === undefined) refuseOverLength(upload, received.headers, start)
     // Hashed as the bytes arrive, before the checks below buffer or peek at them, so hashing
     // overlaps the network even when the chunk is held until its checksum is verified.
     // (Not for an upload that does not exist or is elsewhere: @tus/server answers 404 or 409.)

@@ -1,0 +1,14 @@
+import type { StorageBackend } from './types.js'
+
+/** The first `bytes` of an upload's stored bytes (fewer if it is shorter). */
+export async function readHead(backend: StorageBackend, id: string, bytes: number): Promise<Uint8Array> {
+  if (bytes <= 0) return new Uint8Array(0)
+  const pieces: Buffer[] = []
+  let length = 0
+  for await (const piece of await backend.objects.read(backend.keyOf(id), { start: 0, end: bytes - 1 })) {
+    pieces.push(piece as Buffer)
+    length += (piece as Buffer).length
+    if (length >= bytes) break
+  }
+  return Buffer.concat(pieces).subarray(0, bytes)
+}
