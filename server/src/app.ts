@@ -226,7 +226,7 @@ export function createApp({
     const caller = principalOf(c).userId
     // With no upload, a file record may still be the caller's; if neither is, the answer is the
     // same 404 as for someone else's upload, so answers never tell one from the other.
-    const owner = upload ? ownerOf(upload) : isSegment ? (await backend.records.get(id))?.owner : undefined
+    const owner = upload ? ownerOf(upload) : isSegment ? (await backend.records.get(id).catch(() => undefined))?.owner : undefined
     if (owner !== caller) {
       const error = new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
       return error.toResponse(errorHeaders(c.req.header('origin')))

@@ -108,6 +108,14 @@ describe('authentication and tenancy (bearer JWT, HS256)', () => {
         await response.body?.cancel()
       }
     }
+    // Ids no store could hold are no upload either, and no server error.
+    for (const path of [`${server.url}/files/abc%00`, `${server.url}/files/${'a'.repeat(300)}`, `${server.url}/api/files/abc%00`]) {
+      for (const method of ['GET', 'HEAD', 'DELETE']) {
+        const response = await request(path, method, bob)
+        expect(response.status, `${method} ${path}`).toBe(404)
+        await response.body?.cancel()
+      }
+    }
     // A method an upload URL does not have is 405, not a way around the routes.
     const put = await request(url, 'PUT', alice, octets, bytes)
     expect(put.status).toBe(405)

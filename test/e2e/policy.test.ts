@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chunkedRequest } from '../helpers/chunkedRequest.js'
 import { noisyJpeg } from '../helpers/processing.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore, STORE_KINDS, type StoreUnderTest } from '../helpers/stores.js'
@@ -141,6 +142,24 @@ describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
     const head = await fetch(url, { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })
     expect(head.headers.get('upload-offset')).toBe('0')
     expect(head.headers.get('upload-defer-length')).toBe('1')
+  })
+
+  it('stores no more of a deferred upload than the tier allows, even from a chunked body (413)', async () => {
+    const created = await fetch(`${server.url}/files/`, {
+      method: 'POST',
+      headers: { ...TUS, Authorization: auth.basic ?? '', 'Upload-Defer-Length': '1', 'Upload-Metadata': encodeMetadata({ filename: 'big.jpg', filetype: 'image/jpeg' }) },
+    })
+    const url = new URL(created.headers.get('location') ?? '', server.url).href
+    const jpeg = await noisyJpeg(64, 64)
+    const response = await chunkedRequest(url, {
+      method: 'PATCH',
+      headers: octets(auth.basic ?? '', 0),
+      chunks: [jpeg, ...Array.from({ length: 11 }, () => randomBytes(MIB))],
+    })
+    expect(response.status).toBe(413)
+    expect(JSON.parse(response.text).error.code).toBe('too-large')
+    const head = await fetch(url, { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })
+    expect(head.headers.get('upload-offset')).toBe(String(10 * MIB))
   })
 
   it('accepts an empty PATCH before the first bytes, and sniffs the bytes when they come', async () => {

@@ -101,15 +101,18 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rat
      * reached: refused (413) past the tier's maximum, which creation could not check.
      */
     checkLength(upload: Pick<Upload, 'id' | 'metadata'>, length: number): void {
-      if (!enabled) return
+      if (length <= this.maxLength(upload)) return
       const tier = tierOf(upload.metadata?.[TIER_METADATA_KEY])
-      const { maxSize } = defaultTierPolicies[tier]
-      if (length <= maxSize) return
       throw new FerryHttpError(
         413,
         ERROR_CODES.tooLarge,
-        `upload ${upload.id} would be ${length} bytes, over the ${tier} tier's maximum of ${maxSize} bytes`,
+        `upload ${upload.id} would be ${length} bytes, over the ${tier} tier's maximum of ${this.maxLength(upload)} bytes`,
       )
+    },
+    /** The most bytes the upload's tier allows (no limit with the policy off). */
+    maxLength(upload: Pick<Upload, 'metadata'>): number {
+      if (!enabled) return Number.POSITIVE_INFINITY
+      return defaultTierPolicies[tierOf(upload.metadata?.[TIER_METADATA_KEY])].maxSize
     },
     /**
      * When an upload completes: the tier's size limit, and the content for uploads whose first

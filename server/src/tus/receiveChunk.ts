@@ -71,12 +71,18 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
     if (length !== null && /^\d+$/.test(length) && Number.isSafeInteger(start)) policy.checkLength(upload, start + Number(length))
   }
 
-  return async function receiveChunk({ id, request: received, upload, readTrailer }: IncomingChunk): Promise<Response> {
+  return async function receiveChunk({ id, request: incoming, upload, readTrailer }: IncomingChunk): Promise<Response> {
     // Refused before the body is touched, so the connection stays usable for the next request.
-    const checksum = requestedChecksum({ headers: received.headers, readTrailer })
-    if (checksum) refuseOversizeChunk(received, checksumOptions)
-    const start = Number(received.headers.get('upload-offset'))
-    if (upload && upload.size === undefined) refuseOverLength(upload, received.headers, start)
+    const checksum = requestedChecksum({ headers: incoming.headers, readTrailer })
+    if (checksum) refuseOversizeChunk(incoming, checksumOptions)
+    const start = Number(incoming.headers.get('upload-offset'))
+    let received = incoming
+    let capped: CappedBody | undefined
+    if (upload && upload.size === undefined) {
+      refuseOverLength(upload, incoming.headers, start)
+      capped = capBody(incoming, policy.maxLength(upload) - start)
+      received = capped.request
+    }
     // Hashed as the bytes arrive, before the checks below buffer or peek at them, so hashing
     // overlaps the network even when the chunk is held until its checksum is verified.
     // (Not for an upload that does not exist or is elsewhere: @tus/server answers 404 or 409.)
@@ -85,7 +91,7 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
     let request = tracked
     let response: Response | undefined
     try {
-      if (policy.enabled && upload && received.headers.get('upload-offset') === '0') {
+      if (policy.enabled && upload && incoming.headers.get('upload-offset') === '0') {
         request = await checkFirstBytes(id, upload, request)
       }
       let streamed: StreamedChunkCheck | undefined
@@ -101,6 +107,8 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
       // The store has cut the refused chunk back out; tus only saw its write fail.
       const refusal = streamed?.refusal()
       if (refusal) throw refusal
+      // The bytes up to the tier's maximum were stored; the client learns the rest were not.
+      if (upload && capped && capped.dropped() > 0) policy.checkLength(upload, policy.maxLength(upload) + capped.dropped())
       return response
     } finally {
       // Refused before tus (460, 415): nothing was stored, which settle learns from the store.
@@ -108,6 +116,39 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
       await digests?.settle(request, response ?? new Response(null, { status: 500 }))
     }
   }
+}
+
+interface CappedBody {
+  request: Request
+  /** Bytes of the body past the cap, read and not passed on. */
+  dropped(): number
+}
+
+/**
+ * Passes on at most `limit` bytes of a body whose length is not known ahead (chunked), so a
+ * deferred upload never stores more than its tier allows; the rest is read and dropped, so the
+ * request still ends with an answer rather than a reset connection.
+ */
+function capBody(request: Request, limit: number): CappedBody {
+  if (!request.body || !Number.isFinite(limit)) return { request, dropped: () => 0 }
+  let passed = 0
+  let dropped = 0
+  const capping = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      const room = Math.max(0, limit - passed)
+      if (room > 0) controller.enqueue(chunk.length <= room ? chunk : chunk.subarray(0, room))
+      passed += Math.min(room, chunk.length)
+      dropped += chunk.length - Math.min(room, chunk.length)
+    },
+  })
+  const capped = new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body.pipeThrough(capping),
+    signal: request.signal,
+    duplex: 'half',
+  } as RequestInit)
+  return { request: capped, dropped: () => dropped }
 }
 
 export type ReceiveChunk = ReturnType<typeof createChunkReceiver>
