@@ -68,7 +68,7 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rat
       if (typeof metadata.filename === 'string') metadata.filename = sanitizeFilename(metadata.filename)
       if (!enabled) return metadata
       if (partial) {
-        if (upload.size !== undefined) this.checkLength({ id: 'partial', metadata: { [TIER_METADATA_KEY]: tier } }, upload.size)
+        if (upload.size !== undefined) this.checkLength({ id: '', metadata: { [TIER_METADATA_KEY]: tier } }, upload.size)
         return metadata
       }
       try {
@@ -106,7 +106,7 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rat
       throw new FerryHttpError(
         413,
         ERROR_CODES.tooLarge,
-        `upload ${upload.id} would be ${length} bytes, over the ${tier} tier's maximum of ${this.maxLength(upload)} bytes`,
+        `${upload.id ? `upload ${upload.id}` : 'the upload'} would be ${length} bytes, over the ${tier} tier's maximum of ${this.maxLength(upload)} bytes`,
       )
     },
     /** The most bytes the upload's tier allows (no limit with the policy off). */

@@ -61,8 +61,8 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
 
   /**
    * A deferred length passed creation unchecked: neither the length a PATCH declares nor the bytes
-   * the upload reaches may pass the tier's maximum. (A chunked body's length shows only at the
-   * end; the size is checked again when the upload completes.)
+   * the upload reaches may pass the tier's maximum. (A chunked body shows its length only at the
+   * end: capBody stops storing it at the maximum.)
    */
   function refuseOverLength(upload: Upload, headers: Headers, start: number): void {
     const declared = headers.get('upload-length')
