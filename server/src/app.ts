@@ -154,6 +154,11 @@ export function createApp({
   const handleTus = (c: { req: { raw: Request } }) => tus.handleWeb(c.req.raw)
   const download = createDownloadRoute({ backend, finalize })
   const removeFileData = createFileRemover({ backend, processing, promotion, hooks, logger })
+  /** Everything kept beside an upload's bytes once they are gone: its file data and hash state. */
+  const dropFileData = async (id: string) => {
+    await removeFileData(id)
+    await digests?.forget(id)
+  }
 
   const app = new Hono()
   app.use(requestId())
@@ -196,8 +201,7 @@ export function createApp({
     receiveChunk,
     async discard(id) {
       await backend.datastore.remove(id)
-      await removeFileData(id)
-      await digests?.forget(id)
+      await dropFileData(id)
     },
   })
   const concatRoutes = createConcatenationRoutes({
@@ -275,10 +279,7 @@ export function createApp({
     const id = c.req.param('id')
     const response = await handleTus(c)
     // Terminated means gone everywhere: the verdict and the derived files go with the bytes.
-    if (response.status === 204) {
-      await removeFileData(id)
-      await digests?.forget(id)
-    }
+    if (response.status === 204) await dropFileData(id)
     return response
   })
   app.post(TUS_PATH, concatRoutes.create)

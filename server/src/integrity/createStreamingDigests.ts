@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto'
 import type { Upload } from '@tus/utils'
 import { createSHA256 } from 'hash-wasm'
 import type { Logger } from 'pino'
+import { withBody } from '../http/withBody.js'
 import type { ByteRange } from '../storage/types.js'
 import { type CheckpointTrail, createCheckpointTrail } from './checkpointTrail.js'
 import type { HashCheckpoint, HashCheckpoints } from './hashCheckpoints.js'
@@ -222,13 +223,7 @@ export function createStreamingDigests({
           controller.enqueue(chunk)
         },
       })
-      const tracked = new Request(request.url, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body.pipeThrough(hashing),
-        signal: request.signal,
-        duplex: 'half',
-      } as RequestInit)
+      const tracked = withBody(request, request.body.pipeThrough(hashing))
       running.set(tracked, hash)
       return tracked
     },

@@ -1,5 +1,6 @@
 import type { Server } from '@tus/server'
 import type { Upload } from '@tus/utils'
+import { withBody } from '../http/withBody.js'
 import type { StreamingDigests } from '../integrity/createStreamingDigests.js'
 import type { StorageBackend } from '../storage/types.js'
 import { withChunkVerdict } from './chunkVerdicts.js'
@@ -141,14 +142,7 @@ function capBody(request: Request, limit: number): CappedBody {
       dropped += chunk.length - Math.min(room, chunk.length)
     },
   })
-  const capped = new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body.pipeThrough(capping),
-    signal: request.signal,
-    duplex: 'half',
-  } as RequestInit)
-  return { request: capped, dropped: () => dropped }
+  return { request: withBody(request, request.body.pipeThrough(capping)), dropped: () => dropped }
 }
 
 export type ReceiveChunk = ReturnType<typeof createChunkReceiver>

@@ -1,4 +1,5 @@
 import type { FerryHttpError } from '../errors.js'
+import { withBody } from '../http/withBody.js'
 import type { ChunkVerdict } from './chunkVerdicts.js'
 import { type ChunkChecksum, createChunkHasher } from './chunkChecksum.js'
 
@@ -30,13 +31,7 @@ export function streamChunkChecksum(request: Request, checksum: ChunkChecksum): 
       ended = true
     },
   })
-  const checked = new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    body: (request.body ?? emptyBody()).pipeThrough(checking),
-    signal: request.signal,
-    duplex: 'half',
-  } as RequestInit)
+  const checked = withBody(request, (request.body ?? emptyBody()).pipeThrough(checking))
   // Judged only once the body has ended: before that, a trailer cannot have arrived.
   return { request: checked, refusal: () => (ended ? hasher.verdict() : undefined) }
 }
