@@ -113,6 +113,22 @@ describe.each(STORE_KINDS)('tus 1.0.0 status codes and headers on the %s store',
       expect(await headOffset(url)).toBe(0)
     })
 
+    it('serves an upload URL that carries a query string on every method', async () => {
+      const url = await createUpload(endpoint, 20)
+      const bytes = randomBytes(20)
+      expect((await patchWith(`${url}?attempt=1`, { 'Upload-Offset': '0' }, bytes.subarray(0, 10))).status).toBe(204)
+      const head = await fetch(`${url}?x=1&y`, { method: 'HEAD', headers: TUS })
+      expect([head.status, head.headers.get('upload-offset')]).toEqual([200, '10'])
+      const last = await patchWith(`${url}?attempt=2`, { 'Upload-Offset': '10' }, bytes.subarray(10))
+      expect(last.status).toBe(200)
+      // The description names the upload's own URL, without the query it was reached by.
+      expect((await last.json()).url).toBe(url)
+      const download = await fetch(`${url}?download=1`)
+      expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true)
+      expect((await fetch(`${url}?x=1`, { method: 'DELETE', headers: TUS })).status).toBe(204)
+      expect((await fetch(url, { method: 'HEAD', headers: TUS })).status).toBe(404)
+    })
+
     it('answers an unknown upload with 404', async () => {
       expect((await patchWith(`${endpoint}ffffffffffffffffffffffffffffffff`, { 'Upload-Offset': '0' })).status).toBe(404)
     })

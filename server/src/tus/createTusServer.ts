@@ -57,6 +57,7 @@ export function createTusServer(options: TusServerOptions): Server {
     maxSize: options.maxSize,
     respectForwardedHeaders: options.trustProxy,
     allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,
+    getFileIdFromRequest: uploadIdOf,
     allowedHeaders: [DIGEST_HEADER, 'Upload-Checksum', 'Range', 'If-None-Match'],
     exposedHeaders: [DIGEST_HEADER, WANT_DIGEST_HEADER, 'Retry-After', 'Tus-Checksum-Algorithm'],
     async onUploadCreate(request, upload) {
@@ -95,7 +96,7 @@ export function createTusServer(options: TusServerOptions): Server {
         // A creation request that completes the upload (an empty file, or creation-with-upload)
         // keeps its 201: clients need the Location header that @tus/server sends only with it.
         const isCreation = request.method === 'POST'
-        const uploadUrl = isCreation ? new URL(`${TUS_PATH}/${upload.id}`, request.url).href : request.url
+        const uploadUrl = new URL(`${TUS_PATH}/${upload.id}`, request.url).href
         const eventsUrl =
           processing === 'none' ? undefined : new URL(`/api/files/${upload.id}/events`, request.url).href
         return {
@@ -136,4 +137,20 @@ export function createTusServer(options: TusServerOptions): Server {
     return response
   }
   return server
+}
+
+/**
+ * The upload id in a tus URL: its path's last segment. @tus/server's own reading takes a query
+ * string along with it (`/files/<id>?download=1` would name no upload).
+ */
+function uploadIdOf(request: Request): string | undefined {
+  const segment = /\/([^/]+)\/?$/.exec(new URL(request.url).pathname)?.[1]
+  if (segment === undefined || `/${segment}` === TUS_PATH) return undefined
+  let id: string
+  try {
+    id = decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+  return /[/\\\0]/.test(id) ? undefined : id
 }
