@@ -168,8 +168,56 @@ describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
     const url = new URL(created.headers.get('location') ?? '', server.url).href
     const empty = await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 0), body: new Uint8Array(0) })
     expect(empty.status).toBe(204)
-    const lie = await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 0), body: EXE_HEAD.subarray(0, jpeg.length) })
+    const lie = await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 0), body: Buffer.concat([EXE_HEAD, randomBytes(jpeg.length)]).subarray(0, jpeg.length) })
     expect(lie.status).toBe(415)
+  })
+
+  describe('first bytes that come in chunks too short to judge', () => {
+    /** Sends `bytes` in PATCHes of the given lengths (the last one takes the rest); their statuses. */
+    async function sendInPieces(bytes: Uint8Array<ArrayBuffer>, lengths: number[], metadata: Record<string, string>) {
+      const created = await create(auth.basic ?? '', bytes.length, metadata)
+      expect(created.status).toBe(201)
+      const url = new URL(created.headers.get('location') ?? '', server.url).href
+      const statuses: number[] = []
+      let offset = 0
+      for (const length of [...lengths, bytes.length]) {
+        const piece = bytes.subarray(offset, Math.min(bytes.length, offset + length))
+        const extra = offset + piece.length === bytes.length ? reprDigest(bytes) : {}
+        const response = await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', offset, extra), body: piece })
+        statuses.push(response.status)
+        if (response.status >= 300) return { url, statuses, error: (await response.json()).error.code as string }
+        offset += piece.length
+        if (offset === bytes.length) return { url, statuses, file: await response.json() }
+      }
+      throw new Error('unreachable')
+    }
+
+    it('stores them and judges the content once the chunks that follow complete it', async () => {
+      const jpeg = await noisyJpeg(300, 200)
+      expect(jpeg.length).toBeGreaterThan(4100 + 2001)
+      const result = await sendInPieces(jpeg, [1, 2000], { filename: 'slow.jpg', filetype: 'image/jpeg' })
+      expect(result.statuses).toEqual([204, 204, 200])
+      expect(result.file).toMatchObject({ state: 'verified', type: 'image/jpeg', size: jpeg.length })
+      const stored = await fetch(result.url, { headers: { Authorization: auth.basic ?? '' } })
+      expect(Buffer.from(await stored.arrayBuffer()).equals(jpeg)).toBe(true)
+    })
+
+    it('refuses a renamed executable on the chunk that completes its first bytes (415), and deletes it', async () => {
+      const exe = Buffer.concat([EXE_HEAD, randomBytes(20_000)])
+      const result = await sendInPieces(exe, [1, 3000], { filename: 'photo.jpg', filetype: 'image/jpeg' })
+      expect(result.statuses).toEqual([204, 204, 415])
+      expect(result.error).toBe('content-mismatch')
+      expect((await fetch(result.url, { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })).status).toBe(404)
+    })
+
+    it('judges a file shorter than the sniffed window whole, on its last chunk', async () => {
+      const result = await sendInPieces(EXE_HEAD, [1, 500], { filename: 'photo.jpg', filetype: 'image/jpeg' })
+      expect(result.statuses).toEqual([204, 204, 415])
+      const jpeg = await noisyJpeg(16, 16)
+      expect(jpeg.length).toBeLessThan(4100)
+      const accepted = await sendInPieces(jpeg, [2, 100], { filename: 'tiny.jpg', filetype: 'image/jpeg' })
+      expect(accepted.statuses).toEqual([204, 204, 200])
+    })
   })
 
   it('refuses an empty file: there is no content to be what it declares', async () => {

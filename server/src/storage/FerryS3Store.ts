@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import { type MetadataValue, S3Store, type Options as S3StoreOptions } from '@tus/s3-store'
 import { ERRORS, Upload } from '@tus/utils'
 import { forgetCreationDateOnceComplete } from './expiration.js'
+import { firstBytes } from './readHead.js'
 import { BufferPool } from './s3/BufferPool.js'
 import { leadingParts, type MultipartProgress, offsetOf, ProgressCache } from './s3/MultipartProgress.js'
 import { copyParts } from './s3/copyParts.js'
@@ -146,6 +147,20 @@ export class FerryS3Store extends S3Store {
       tailSize: written.tailSize,
       lastRequestBytes: written.sourceBytes,
     })
+  }
+
+  /**
+   * Up to `bytes` from the start of an unfinished upload that has not yet filled a part: they wait
+   * in `<id>.part`, which S3 can read, unlike the parts of a multipart upload.
+   */
+  async readUnfinishedHead(id: string, bytes: number): Promise<Uint8Array> {
+    const progress = await this.progressOf(id)
+    if (!progress) throw ERRORS.FILE_NOT_FOUND
+    if (progress.parts.length > 0) {
+      throw new Error(`ferry-server: upload "${id}" has parts in S3; its first bytes can no longer be read before it completes`)
+    }
+    const tail = await this.getIncompletePart(id)
+    return tail ? firstBytes(tail, bytes) : new Uint8Array(0)
   }
 
   /**

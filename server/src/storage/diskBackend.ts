@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream'
 import { ERRORS } from '@tus/utils'
 import { createEncryptedObjectStore } from './encryption/index.js'
 import { FerryEncryptedFileStore, FerryFileStore } from './FerryFileStore.js'
+import { firstBytes } from './readHead.js'
 import { createRecordStore } from './recordStore.js'
 import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './types.js'
 
@@ -36,6 +37,7 @@ export function createDiskBackend({ directory, expirationMs = 0, encryptionKey }
     datastore = new FerryFileStore(storeOptions)
   }
   const documents = createDiskDocumentStore(root)
+  const keyOf = (id: string) => `uploads/${id}`
   return {
     kind: 'disk',
     datastore,
@@ -43,7 +45,10 @@ export function createDiskBackend({ directory, expirationMs = 0, encryptionKey }
     documents,
     records: createRecordStore(documents),
     objects,
-    keyOf: (id) => `uploads/${id}`,
+    // An unfinished upload's file reads like a finished one (the encrypted store's records too).
+    readUnfinishedHead: async (id, bytes) =>
+      bytes <= 0 ? new Uint8Array(0) : firstBytes(await objects.read(keyOf(id), { start: 0, end: bytes - 1 }), bytes),
+    keyOf,
     derivedKeyOf: (id, suffix, extension) => `derived/${id}${suffix}${extension}`,
     async prepare() {
       for (const folder of ['uploads', 'derived', 'records']) {

@@ -3,9 +3,14 @@ import type { StorageBackend } from './types.js'
 /** The first `bytes` of an upload's stored bytes (fewer if it is shorter). */
 export async function readHead(backend: StorageBackend, id: string, bytes: number): Promise<Uint8Array> {
   if (bytes <= 0) return new Uint8Array(0)
+  return firstBytes(await backend.objects.read(backend.keyOf(id), { start: 0, end: bytes - 1 }), bytes)
+}
+
+/** Up to `bytes` from the start of a stream; leaving the loop early lets the stream go. */
+export async function firstBytes(stream: AsyncIterable<unknown>, bytes: number): Promise<Uint8Array> {
   const pieces: Buffer[] = []
   let length = 0
-  for await (const piece of await backend.objects.read(backend.keyOf(id), { start: 0, end: bytes - 1 })) {
+  for await (const piece of stream) {
     pieces.push(piece as Buffer)
     length += (piece as Buffer).length
     if (length >= bytes) break

@@ -74,6 +74,7 @@ export function createS3Backend(options: S3BackendOptions): StorageBackend {
     documents,
     records: createRecordStore(documents),
     objects: createS3ObjectStore(client, bucket),
+    readUnfinishedHead: (id, bytes) => datastore.readUnfinishedHead(id, bytes),
     keyOf: (id) => id,
     // Next to the original; tus ids never contain `_`, so a derived key cannot be an upload's.
     derivedKeyOf: (id, suffix, extension) => `${id}${suffix}${extension}`,

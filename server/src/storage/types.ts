@@ -80,6 +80,12 @@ export interface StorageBackend {
    * otherwise the chunk is held in memory until verified.
    */
   readonly discardsUnverifiedChunks?: boolean
+  /**
+   * Up to `bytes` from the start of an upload that is not finished and holds fewer bytes than a
+   * part (on S3 they wait in `<id>.part`, outside the object); for sniffing content that came in
+   * first chunks too short to judge.
+   */
+  readUnfinishedHead(id: string, bytes: number): Promise<Uint8Array>
   /** Where the bytes of upload `id` live: an object key, or a path relative to the data dir. */
   keyOf(id: string): string
   /** Key of a file derived from upload `id`, such as its 300 px thumbnail (`_thumb_300`, `.jpg`). */

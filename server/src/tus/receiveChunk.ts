@@ -44,14 +44,22 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
   const streamsChecksum = backend.discardsUnverifiedChunks === true
   const checksumOptions = { maxChunkBytes: streamsChecksum ? Number.POSITIVE_INFINITY : maxChunkBytes }
 
-  /** The first bytes must be what the upload declared; a lie deletes the upload (415). */
+  /**
+   * The first bytes must be what the upload declared; a lie deletes the upload (415). They are
+   * judged on the chunk that completes them: chunks too short to judge are stored, and the next
+   * chunk is judged together with what they left in the store.
+   */
   async function checkFirstBytes(id: string, upload: Upload, request: Request): Promise<Request> {
-    if (upload.offset !== 0 || upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
-    const peeked = await peekHead(request, Math.min(policy.sniffBytes, upload.size ?? policy.sniffBytes))
-    // An empty PATCH says nothing about the content yet; the first bytes are sniffed when they come.
-    if (peeked.head.length === 0 && upload.size !== 0) return peeked.request
+    if (upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
+    const window = Math.min(policy.sniffBytes, upload.size ?? declaredLength(request.headers) ?? policy.sniffBytes)
+    if (upload.offset >= window) return request
+    const peeked = await peekHead(request, window - upload.offset)
+    // The content cannot be judged on fewer bytes than file-type reads; an empty file is judged
+    // (and refused) whole.
+    if (upload.offset + peeked.head.length < window && window > 0) return peeked.request
     try {
-      await policy.checkFirstBytes(peeked.head, upload)
+      const stored = upload.offset > 0 ? await backend.readUnfinishedHead(id, upload.offset) : new Uint8Array(0)
+      await policy.checkFirstBytes(Buffer.concat([stored, peeked.head]), upload)
     } catch (error) {
       await peeked.request.body?.cancel().catch(() => undefined)
       await backend.datastore.remove(id).catch(() => undefined)
@@ -66,8 +74,8 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
    * end: capBody stops storing it at the maximum.)
    */
   function refuseOverLength(upload: Upload, headers: Headers, start: number): void {
-    const declared = headers.get('upload-length')
-    if (declared !== null && /^\d+$/.test(declared)) policy.checkLength(upload, Number(declared))
+    const declared = declaredLength(headers)
+    if (declared !== undefined) policy.checkLength(upload, declared)
     const length = headers.get('content-length')
     if (length !== null && /^\d+$/.test(length) && Number.isSafeInteger(start)) policy.checkLength(upload, start + Number(length))
   }
@@ -92,7 +100,7 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
     let request = tracked
     let response: Response | undefined
     try {
-      if (policy.enabled && upload && incoming.headers.get('upload-offset') === '0') {
+      if (policy.enabled && upload?.offset === start) {
         request = await checkFirstBytes(id, upload, request)
       }
       let streamed: StreamedChunkCheck | undefined
@@ -117,6 +125,12 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
       await digests?.settle(request, response ?? new Response(null, { status: 500 }))
     }
   }
+}
+
+/** The length a PATCH declares for an upload created with a deferred length, if it does. */
+function declaredLength(headers: Headers): number | undefined {
+  const declared = headers.get('upload-length')
+  return declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined
 }
 
 interface CappedBody {

@@ -61,6 +61,20 @@ describe('createEncryptedObjectStore', () => {
     await expect(backend.objects.read('derived/missing.jpg')).rejects.toBe(ERRORS.FILE_NOT_FOUND)
   })
 
+  it('reads the first bytes of an unfinished upload, as the content sniff does', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'ferry-encrypted-unfinished-'))
+    cleanups.push(() => rm(directory, { recursive: true, force: true }))
+    const backend = createDiskBackend({ directory, encryptionKey: TEST_KEY })
+    await backend.prepare()
+    const id = await createUpload(backend.datastore as EncryptedFileStore, 10_000)
+    const first = randomBytes(700)
+    await backend.datastore.write(Readable.from([first.subarray(0, 1)]), id, 0)
+    await backend.datastore.write(Readable.from([first.subarray(1)]), id, 1)
+    expect(Buffer.from(await backend.readUnfinishedHead(id, 700)).equals(first)).toBe(true)
+    expect(Buffer.from(await backend.readUnfinishedHead(id, 5)).equals(first.subarray(0, 5))).toBe(true)
+    expect((await backend.datastore.getUpload(id)).offset).toBe(700)
+  })
+
   it('encrypts derived files, and reads them back whole and in ranges', async () => {
     const { backend, directory } = await encryptedBackend()
     for (const size of [0, 1, R, 2 * R + 5]) {
