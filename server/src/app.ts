@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { ERROR_CODES, WANT_DIGEST_HEADER } from '@ferry/protocol'
-import type { Locker, Upload } from '@tus/utils'
+import { type Locker, Metadata, type Upload } from '@tus/utils'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
@@ -31,6 +31,7 @@ import type { Promotion } from './promotion/createPromotion.js'
 import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
 import { createCreationWithUpload } from './routes/createWithUpload.js'
 import { createFileApi } from './routes/fileApi.js'
+import { clientMetadata } from './tus/clientMetadata.js'
 import { createConcatenation } from './tus/concatenation.js'
 import { createUploadPolicy } from './tus/createUploadPolicy.js'
 import { readHead } from './storage/readHead.js'
@@ -261,6 +262,12 @@ export function createApp({
       const upload = c.get('upload' as never) as Upload | undefined
       const concat = response.ok ? concatRoutes.concatHeader(upload) : undefined
       if (concat) response.headers.set('Upload-Concat', concat)
+      // The owner, tier and concatenation are the server's bookkeeping, not the client's metadata.
+      if (response.headers.has('Upload-Metadata')) {
+        const metadata = clientMetadata(upload?.metadata)
+        if (Object.keys(metadata).length > 0) response.headers.set('Upload-Metadata', Metadata.stringify(metadata))
+        else response.headers.delete('Upload-Metadata')
+      }
       // The spec: a final upload has no offset to show until it is assembled.
       if (concat?.startsWith('final;') && upload?.offset !== upload?.size) response.headers.delete('Upload-Offset')
       return response

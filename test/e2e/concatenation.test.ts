@@ -118,6 +118,25 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     expect(malformed.status).toBe(400)
   })
 
+  it('refuses a final’s malformed Upload-Metadata with 400, as a plain creation’s, and creates nothing', async () => {
+    const part = randomBytes(100)
+    const url = await createPartial(endpoint, part.length)
+    expect((await patch(url, 0, part)).status).toBe(204)
+    const name = Buffer.from('a.bin').toString('base64')
+    for (const metadata of [`filename ${name.replace(/=+$/, '')}`, `filename ${name},filename ${name}`, `filename ${name} extra`, 'filename a*b']) {
+      const plain = await fetch(endpoint, { method: 'POST', headers: { ...TUS, 'Upload-Length': '10', 'Upload-Metadata': metadata } })
+      expect(plain.status, metadata).toBe(400)
+      const before = await listAll()
+      const final = await createFinal(endpoint, [url], { 'Upload-Metadata': metadata })
+      expect(final.status, metadata).toBe(400)
+      expect((await final.json()).error.code).toBe('invalid-metadata')
+      expect(await listAll()).toEqual(before)
+    }
+    // The partial is still free to join a final with well-formed metadata.
+    const accepted = await createFinal(endpoint, [url], { 'Upload-Metadata': `filename ${name},note` })
+    expect(accepted.status).toBe(201)
+  })
+
   it('lets a partial upload join one final upload only (409 for a second)', async () => {
     const part = randomBytes(1000)
     const url = await createPartial(endpoint, part.length + 1000)

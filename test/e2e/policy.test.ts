@@ -279,6 +279,25 @@ describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
       expect(added.filter((key) => partialIds.some((id) => key.includes(id)))).toEqual([])
     })
 
+    it('refuses a final declared before its partials finish once it is assembled: HEAD and GET both answer 410', async () => {
+      const whole = Buffer.concat([EXE_HEAD, randomBytes(2000)])
+      const first = await partial(whole.subarray(0, 1500))
+      const created = await fetch(`${server.url}/files/`, {
+        method: 'POST',
+        headers: { ...TUS, Authorization: auth.basic ?? '', 'Upload-Length': String(whole.length - 1500), 'Upload-Concat': 'partial' },
+      })
+      const secondUrl = new URL(created.headers.get('location') ?? '', server.url).href
+      const response = await final([first, new URL(secondUrl).pathname], { filename: 'photo.jpg', filetype: 'image/jpeg' }, whole)
+      expect(response.status).toBe(201)
+      const finalUrl = new URL(response.headers.get('location') ?? '', server.url).href
+      expect((await fetch(secondUrl, { method: 'PATCH', headers: octets(auth.basic ?? '', 0), body: whole.subarray(1500) })).status).toBe(204)
+      const headers = { ...TUS, Authorization: auth.basic ?? '' }
+      await expect.poll(async () => (await fetch(finalUrl, { method: 'HEAD', headers })).status).toBe(410)
+      const download = await fetch(finalUrl, { headers })
+      expect(download.status).toBe(410)
+      expect((await download.json()).error).toMatchObject({ code: 'rejected', message: expect.stringContaining('executable') })
+    })
+
     it('sanitises the final’s file name and accepts content that is what it declares', async () => {
       const jpeg = await noisyJpeg(64, 64)
       const paths = [await partial(jpeg.subarray(0, 100)), await partial(jpeg.subarray(100))]

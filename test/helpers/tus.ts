@@ -9,6 +9,17 @@ export function encodeMetadata(metadata: Record<string, string>): string {
     .join(',')
 }
 
+/** The pairs of an `Upload-Metadata` header, decoded; `{}` when there is none. */
+export function decodeMetadata(header: string | null): Record<string, string> {
+  if (!header) return {}
+  return Object.fromEntries(
+    header.split(',').map((pair) => {
+      const [key = '', value = ''] = pair.trim().split(' ')
+      return [key, Buffer.from(value, 'base64').toString('utf8')]
+    }),
+  )
+}
+
 export async function createUpload(
   endpoint: string,
   size: number,

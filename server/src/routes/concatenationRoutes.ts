@@ -1,7 +1,7 @@
 import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import type { Context } from 'hono'
 import type { Server } from '@tus/server'
-import type { Upload } from '@tus/utils'
+import { Metadata, type Upload } from '@tus/utils'
 import { OWNER_METADATA_KEY, TIER_METADATA_KEY } from '../auth/ownership.js'
 import type { Principal } from '../auth/types.js'
 import type { UploadPolicy } from '../tus/createUploadPolicy.js'
@@ -113,17 +113,17 @@ export function createConcatenationRoutes({
   }
 }
 
-/** `Upload-Metadata: key base64,key base64` into an object; a malformed header is a 400. */
+/**
+ * `Upload-Metadata` into an object by @tus/server's own rules (each value canonical base64, no key
+ * twice), so a final upload's header passes exactly where an ordinary creation's would; else 400.
+ */
 function parseMetadata(header: string | undefined): Record<string, string | null> {
-  const metadata: Record<string, string | null> = {}
-  if (!header) return metadata
-  for (const pair of header.split(',')) {
-    const [key, value, ...rest] = pair.trim().split(' ')
-    if (!key || rest.length > 0 || (value !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(value))) {
-      throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `Upload-Metadata is malformed near "${pair.trim()}"`)
-    }
-    metadata[key] = value === undefined ? null : Buffer.from(value, 'base64').toString('utf8')
+  // An empty header is no metadata, as @tus/server takes it.
+  if (!header) return {}
+  try {
+    return Metadata.parse(header)
+  } catch {
+    throw new FerryHttpError(400, ERROR_CODES.invalidMetadata, `Upload-Metadata is malformed: "${header.slice(0, 200)}" (keys with base64 values, comma-separated, each key once)`)
   }
-  return metadata
 }
 

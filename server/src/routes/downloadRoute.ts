@@ -15,7 +15,7 @@ export interface DownloadRouteOptions {
 
 /**
  * `GET /files/:id`: the bytes of a finished upload, with Range and ETag. Incomplete uploads are 404
- * (as in @tus/server), quarantined ones 410. A complete upload that was never finalized (the
+ * (as in @tus/server), quarantined and rejected ones 410. A complete upload that was never finalized (the
  * server died between the last byte and the verdict) is finalized here, as unverified.
  * The bytes come from the record's key: the promoted object, served with the Content-Type and
  * Cache-Control it was stored with (kept `private`: this route answers only the file's owner).
@@ -23,7 +23,12 @@ export interface DownloadRouteOptions {
 export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions) {
   return async (c: Context): Promise<Response> => {
     const id = c.req.param('id') ?? ''
-    const upload = await backend.datastore.getUpload(id).catch(() => {
+    const upload = await backend.datastore.getUpload(id).catch(async () => {
+      // A file refused when it completed keeps its record and loses its bytes: 410 with the
+      // reason, as HEAD answers, rather than a bare 404.
+      const record = await backend.records.get(id).catch(() => undefined)
+      if (record?.state === 'rejected') throw rejectedError(record)
+      if (record?.state === 'quarantined') throw quarantinedError(id)
       throw new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
     })
     if (upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') {
