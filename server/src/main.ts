@@ -14,11 +14,13 @@ import { createRequestDrain } from './http/requestDrain.js'
 import { createMetrics } from './metrics/createMetrics.js'
 import { scheduleCleanup } from './maintenance/scheduleCleanup.js'
 import { createLogger } from './logger.js'
+import { holdSignalsDuringStartup } from './startupSignals.js'
 import { createWebhookDispatcher, createWebhookHooks } from './webhooks/index.js'
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit()
   const logger = createLogger(config.logLevel)
+  const startup = holdSignalsDuringStartup({ graceMs: config.shutdownGraceMs, logger })
   // The embedded queue runs jobs here; with BullMQ, `ferry-worker` processes run them.
   const metrics = createMetrics()
   const runtime = await createRuntime({
@@ -96,9 +98,7 @@ async function main(): Promise<void> {
       await Promise.allSettled([runtime.close(), webhooks?.close(), coordination.close(), digests?.flush()])
     },
   })
-  // `on`, not `once`: a second signal reaches the handler, which then exits at once.
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
+  startup.release(shutdown)
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from './config/loadConfigOrExit.js'
 import { createRuntime } from './createRuntime.js'
 import { createLogger } from './logger.js'
+import { holdSignalsDuringStartup } from './startupSignals.js'
 
 /**
  * `ferry-worker`: runs processing jobs from the BullMQ queue in Redis, beside one or more
@@ -14,16 +15,20 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const logger = createLogger(config.logLevel).child({ name: 'ferry-worker' })
+  const startup = holdSignalsDuringStartup({ graceMs: config.shutdownGraceMs, logger })
   const runtime = await createRuntime({ config, logger, consume: true })
   logger.info({ store: config.store.kind }, 'ferry-worker running jobs')
   // Running jobs get the configured grace (the queue's close waits that long), then a little
   // for the connections to close; past that the exit says the stop was not clean.
+  let stopping = false
   const shutdown = () => {
+    // A second signal means now.
+    if (stopping) process.exit(1)
+    stopping = true
     setTimeout(() => process.exit(1), config.shutdownGraceMs + 2_000).unref()
     void runtime.close().then(() => process.exit(0))
   }
-  process.once('SIGTERM', shutdown)
-  process.once('SIGINT', shutdown)
+  startup.release(shutdown)
 }
 
 main().catch((error: unknown) => {

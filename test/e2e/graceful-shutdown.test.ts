@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import http from 'node:http'
-import { connect } from 'node:net'
+import { spawn } from 'node:child_process'
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
-import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
+import { freePort, startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore, STORE_KINDS, type StoreUnderTest } from '../helpers/stores.js'
 import { createUpload, headOffset, patch, reprDigest, TUS } from '../helpers/tus.js'
 
@@ -168,6 +170,101 @@ describe.each(STORE_KINDS)('graceful shutdown on the %s store', (kind) => {
     expect(Date.now() - signalledAt).toBeLessThan(5_000)
   })
 })
+
+// Start-up waits on the bucket (a HEAD, then the queue's recovery reads documents). A proxy in
+// front of the local S3 holds every connection until the test lets them through, so the signal
+// lands while the server is still starting.
+describe.skipIf(!STORE_KINDS.includes('s3'))('a stop signal during start-up', () => {
+  const mainScript = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url))
+  const cleanups: Array<() => unknown> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup()
+  })
+
+  async function startBehindGate(graceMs: number) {
+    const store = await prepareStore('s3')
+    const gate = await gatedProxy(new URL(store.env.FERRY_S3_ENDPOINT ?? ''))
+    cleanups.push(() => gate.close())
+    const port = await freePort()
+    const child = spawn(process.execPath, [mainScript], {
+      env: {
+        ...process.env,
+        ...store.env,
+        FERRY_S3_ENDPOINT: gate.url,
+        FERRY_SHUTDOWN_GRACE_MS: String(graceMs),
+        FERRY_LOG_LEVEL: 'info',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    cleanups.push(() => child.kill('SIGKILL'))
+    let output = ''
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    )
+    await gate.firstConnection
+    return { child, ended, gate, output: () => output }
+  }
+
+  it('is held until start-up ends, then shuts the server down gracefully (exit 0)', async () => {
+    const started = await startBehindGate(10_000)
+    started.child.kill('SIGTERM')
+    await sleep(500)
+    expect(started.child.exitCode, started.output()).toBeNull()
+    expect(started.child.signalCode, 'not killed by the signal mid-start-up').toBeNull()
+    started.gate.open()
+    expect(await started.ended, started.output()).toEqual({ code: 0, signal: null })
+    expect(started.output()).toMatch(/signal during start-up/)
+    expect(started.output()).toMatch(/"drained":true,"closed":true/)
+  })
+
+  it('exits 1 when start-up has not finished within the shutdown grace', async () => {
+    const started = await startBehindGate(1_000)
+    const signalledAt = Date.now()
+    started.child.kill('SIGTERM')
+    expect(await started.ended, started.output()).toEqual({ code: 1, signal: null })
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(900)
+    expect(started.output()).toMatch(/start-up did not finish within the shutdown grace/)
+  })
+})
+
+/** A TCP proxy to `target` that holds connections until `open()`. */
+async function gatedProxy(target: URL) {
+  let isOpen = false
+  const held: Array<() => void> = []
+  const sockets = new Set<Socket>()
+  let connected: () => void = () => undefined
+  const firstConnection = new Promise<void>((resolve) => (connected = resolve))
+  const server = createNetServer((client) => {
+    sockets.add(client)
+    connected()
+    const pipe = () => {
+      const upstream = connect(Number(target.port), target.hostname)
+      sockets.add(upstream)
+      client.pipe(upstream).pipe(client)
+      client.on('error', () => upstream.destroy())
+      upstream.on('error', () => client.destroy())
+    }
+    if (isOpen) pipe()
+    else held.push(pipe)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    firstConnection,
+    open() {
+      isOpen = true
+      for (const pipe of held.splice(0)) pipe()
+    },
+    close() {
+      for (const socket of sockets) socket.destroy()
+      return new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
 
 /** Sends the rest from `offset` with the whole file's digest: verified, and served back byte-exact. */
 async function finishByteExact(url: string, offset: number, bytes: Uint8Array) {

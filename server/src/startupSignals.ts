@@ -1,0 +1,53 @@
+import type { Logger } from 'pino'
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const
+
+export interface StartupSignalsOptions {
+  /** How long a start-up that got a stop signal may still take before the process exits 1. */
+  graceMs: number
+  logger: Logger
+  /** @default process.exit */
+  exit?: (code: number) => void
+}
+
+export interface StartupSignals {
+  /** Start-up is done: signals go to `handler` from now on, and one held meanwhile goes there now. */
+  release(handler: (signal: string) => void): void
+}
+
+/**
+ * Holds SIGTERM and SIGINT that arrive while the server starts. Node's default would end the
+ * process wherever start-up stood (a queue half recovered, a webhook outbox half read); held, the
+ * signal is handed to the graceful shutdown once there is one. A start-up that has not finished
+ * `graceMs` after the signal (a bucket or Redis that never answers) exits 1, and so does a second
+ * signal.
+ */
+export function holdSignalsDuringStartup({ graceMs, logger, exit = (code) => process.exit(code) }: StartupSignalsOptions): StartupSignals {
+  let held: string | undefined
+  let giveUp: NodeJS.Timeout | undefined
+  const hold = (signal: string) => {
+    if (held !== undefined) {
+      logger.warn({ signal }, 'second signal during start-up: exiting now')
+      exit(1)
+      return
+    }
+    held = signal
+    logger.info({ signal, graceMs }, 'signal during start-up: shutting down once started')
+    giveUp = setTimeout(() => {
+      logger.warn({ signal, graceMs }, 'start-up did not finish within the shutdown grace: exiting')
+      exit(1)
+    }, graceMs)
+  }
+  for (const signal of SIGNALS) process.on(signal, hold)
+  return {
+    release(handler) {
+      for (const signal of SIGNALS) {
+        process.off(signal, hold)
+        // `on`, not `once`: a second signal reaches the handler, which then exits at once.
+        process.on(signal, handler)
+      }
+      clearTimeout(giveUp)
+      if (held !== undefined) handler(held)
+    },
+  }
+}
