@@ -261,6 +261,44 @@ describe('createStreamingDigests', () => {
       expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
     })
 
+    it('never makes a request wait for the trail’s thread to open its hash', async () => {
+      // A fake for a background thread that never gets the CPU to open a hash.
+      const neverOpens: HashWorkers = { open: () => new Promise(() => {}), terminate: async () => {} }
+      const digests = digestsWith({ soleWriter: true, readStored: true, trailWorkers: neverOpens })
+      const bytes = randomBytes(150_000)
+      await sendPatch(digests, bytes.subarray(0, 50_000))
+      await sendPatch(digests, bytes.subarray(50_000, 100_000))
+      const last = await digests.track(patchRequest(bytes.subarray(100_000)), 'up', 100_000)
+      await storeBody(last)
+      expect(await digests.digestOf(upload(bytes.length), last)).toBe(sha256(bytes))
+    })
+
+    it('opens no trail for a request that brings the whole upload; cut short, the next one reads the stored bytes back', async () => {
+      const trail = counted(backgroundWorkers)
+      const digests = digestsWith({ soleWriter: true, readStored: true, trailWorkers: trail.workers })
+      const bytes = randomBytes(200_000)
+      const whole = (body: Uint8Array) =>
+        new Request('http://ferry.test/files/up', {
+          method: 'PATCH',
+          headers: { 'Content-Length': String(body.length) },
+          body,
+          duplex: 'half',
+        } as RequestInit)
+      const cut = await digests.track(whole(bytes), 'up', 0, bytes.length)
+      await storeBody(cut, 70_000)
+      await digests.settle(cut, failed())
+      expect(trail.opened()).toBe(0)
+
+      const rest = await digests.track(whole(bytes.subarray(70_000)), 'up', 70_000, bytes.length)
+      await storeBody(rest)
+      expect(await digests.digestOf(upload(bytes.length), rest)).toBe(sha256(bytes))
+      expect(trail.opened()).toBe(0)
+      // A request with only part of the upload gets its trail, for the checkpoints.
+      stored = Buffer.alloc(0)
+      await digests.track(whole(bytes.subarray(0, 100_000)), 'next', 0, bytes.length)
+      expect(trail.opened()).toBe(1)
+    })
+
     it('writes no trailing checkpoint once the upload is finished', async () => {
       const digests = digestsWith({ soleWriter: true, readStored: true, trailWorkers: starvedWorkers() })
       const bytes = randomBytes(120_000)

@@ -7,6 +7,7 @@ import type { ByteRange } from '../storage/types.js'
 import { type CheckpointTrail, createCheckpointTrail } from './checkpointTrail.js'
 import type { HashCheckpoint, HashCheckpoints } from './hashCheckpoints.js'
 import type { HashWorkers, RemoteHash } from './hashWorkers.js'
+import { openingHash } from './openingHash.js'
 
 /** The hash of one request's body, continued from the checkpoint at the offset it starts at. */
 interface RunningHash {
@@ -34,8 +35,9 @@ export interface StreamingDigests {
    * Returns a request carrying the same body, hashed as the store reads it. `start` is the
    * upload's offset before this request (0 for a creation with upload). Hashing continues from
    * the upload's checkpoint at `start`; without one (and `start > 0`) nothing is hashed.
+   * `size` is the upload's length where it is known.
    */
-  track(request: Request, id: string | undefined, start: number): Promise<Request>
+  track(request: Request, id: string | undefined, start: number, size?: number): Promise<Request>
   /**
    * Moves a tracked request's hash to the request that carries its bytes on (one rebuilt around
    * a buffered or peeked body), so `settle` and `digestOf` find it there.
@@ -125,11 +127,12 @@ export function createStreamingDigests({
   // every byte on the way in.
   const liveWorkers = soleWriter && readStored ? trailWorkers : undefined
 
-  async function openTrail(): Promise<CheckpointTrail | undefined> {
-    const hasher = await liveWorkers?.open().catch((error: unknown) => {
-      logger.warn({ err: error }, 'no hash thread for checkpoints: this upload has none')
-    })
-    if (!hasher) return undefined
+  /**
+   * The trail's thread runs at background priority and yields to a busy server: the request does
+   * not wait for it to open the hash (the trail takes no bytes until then and reads them back).
+   */
+  function openTrail(workers: HashWorkers): CheckpointTrail {
+    const hasher = openingHash(workers.open())
     const trail = createCheckpointTrail({
       hasher,
       offset: 0,
@@ -142,8 +145,15 @@ export function createStreamingDigests({
     return trail
   }
 
-  async function resume(id: string | undefined, start: number): Promise<Partial<RunningHash>> {
-    if (start === 0) return liveWorkers ? { live: createHash('sha256'), trail: await openTrail() } : { hasher: await workers.open() }
+  async function resume(id: string | undefined, start: number, bytes: number | undefined): Promise<Partial<RunningHash>> {
+    if (start === 0 && liveWorkers) {
+      // A request that brings the whole upload ends verified, so its checkpoints would go unused;
+      // if it is cut short, the next request reads what it stored back (as a lagging trail
+      // would), so it is spared the trail while that read stays within a catch-up.
+      const whole = bytes !== undefined && bytes <= maxCatchUpBytes
+      return { live: createHash('sha256'), trail: whole ? undefined : openTrail(liveWorkers) }
+    }
+    if (start === 0) return { hasher: await workers.open() }
     if (!id) return {}
     return resting.take(id, start) ?? { hasher: await resumeFromCheckpoint(id, start) }
   }
@@ -205,9 +215,11 @@ export function createStreamingDigests({
   }
 
   return {
-    async track(request, id, start) {
+    async track(request, id, start, size) {
       if (!request.body) return request
-      const hash: RunningHash = { id, start, hashed: 0, ...(await resume(id, start)) }
+      const length = Number(request.headers.get('content-length') ?? Number.NaN)
+      const bringsTheRest = size !== undefined && start + length === size
+      const hash: RunningHash = { id, start, hashed: 0, ...(await resume(id, start, bringsTheRest ? length : undefined)) }
       hash.trail?.hold()
       const hashing = new TransformStream<Uint8Array, Uint8Array>({
         async transform(chunk, controller) {

@@ -96,7 +96,7 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
     // overlaps the network even when the chunk is held until its checksum is verified.
     // (Not for an upload that does not exist or is elsewhere: @tus/server answers 404 or 409.)
     const hashable = digests && upload?.offset === start
-    const tracked = hashable ? await digests.track(received, id, start) : received
+    const tracked = hashable ? await digests.track(received, id, start, upload?.size) : received
     let request = tracked
     let response: Response | undefined
     try {
