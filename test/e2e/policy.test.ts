@@ -210,6 +210,59 @@ describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
       expect((await fetch(result.url, { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })).status).toBe(404)
     })
 
+    describe('with a deferred length declared once they are stored', () => {
+      const deferred = (extra: Record<string, string> = {}, body?: Uint8Array<ArrayBuffer>) =>
+        fetch(`${server.url}/files/`, {
+          method: 'POST',
+          headers: {
+            ...TUS,
+            Authorization: auth.basic ?? '',
+            'Upload-Defer-Length': '1',
+            'Upload-Metadata': encodeMetadata({ filename: 'a.png', filetype: 'image/png' }),
+            ...(body ? { 'Content-Type': 'application/offset+octet-stream' } : {}),
+            ...extra,
+          },
+          body,
+        })
+      const exe = Buffer.concat([EXE_HEAD, randomBytes(300)]).subarray(0, 200)
+      /** Nothing of the upload can be had: not its bytes, not a file description. */
+      async function expectNothingServed(url: string) {
+        const download = await fetch(url, { headers: { Authorization: auth.basic ?? '' } })
+        expect([404, 410]).toContain(download.status)
+        const id = url.split('/').at(-1)
+        const record = await fetch(`${server.url}/api/files/${id}`, { headers: { Authorization: auth.basic ?? '' } })
+        if (record.ok) expect((await record.json()).state).toBe('rejected')
+      }
+
+      it('judges the stored bytes when an empty PATCH declares the length they already reach (415)', async () => {
+        const created = await deferred()
+        const url = new URL(created.headers.get('location') ?? '', server.url).href
+        expect((await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 0), body: exe })).status).toBe(204)
+        const declared = await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 200, { 'Upload-Length': '200' }), body: new Uint8Array(0) })
+        expect(declared.status).toBe(415)
+        expect((await declared.json()).error.code).toBe('content-mismatch')
+        await expectNothingServed(url)
+      })
+
+      it('judges them after a creation with upload too (415)', async () => {
+        const created = await deferred({}, exe)
+        expect(created.status).toBe(201)
+        const url = new URL(created.headers.get('location') ?? '', server.url).href
+        const declared = await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 200, { 'Upload-Length': '200' }), body: new Uint8Array(0) })
+        expect(declared.status).toBe(415)
+        await expectNothingServed(url)
+      })
+
+      it('never serves an upload that a refused PATCH left complete (the length saved, the bytes over it refused)', async () => {
+        const created = await deferred()
+        const url = new URL(created.headers.get('location') ?? '', server.url).href
+        expect((await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 0), body: exe })).status).toBe(204)
+        const over = await fetch(url, { method: 'PATCH', headers: octets(auth.basic ?? '', 200, { 'Upload-Length': '200' }), body: randomBytes(10) })
+        expect(over.status).toBeGreaterThanOrEqual(400)
+        await expectNothingServed(url)
+      })
+    })
+
     it('judges a file shorter than the sniffed window whole, on its last chunk', async () => {
       const result = await sendInPieces(EXE_HEAD, [1, 500], { filename: 'photo.jpg', filetype: 'image/jpeg' })
       expect(result.statuses).toEqual([204, 204, 415])

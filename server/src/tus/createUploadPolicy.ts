@@ -2,7 +2,6 @@ import { ERROR_CODES, type ErrorCode } from '@ferry/protocol'
 import type { Upload } from '@tus/utils'
 import { TIER_METADATA_KEY } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
-import { CONCAT_METADATA_KEY } from './concatenation.js'
 import {
   checkContent,
   checkCreation,
@@ -115,16 +114,16 @@ export function createUploadPolicy({ enabled, defaultTier, uploadsPerMinute, rat
       return defaultTierPolicies[tierOf(upload.metadata?.[TIER_METADATA_KEY])].maxSize
     },
     /**
-     * When an upload completes: the tier's size limit, and the content for uploads whose first
-     * bytes no PATCH carried (a concatenation's final upload, whose partials are not sniffed, and
-     * an empty file). `readHead` reads the first bytes of the complete upload.
+     * When an upload completes: the tier's size limit, and the content, read back from the store
+     * (`readHead` reads the first bytes of the complete upload). The PATCH that brought the first
+     * bytes judged them already, where one did; this is the guarantee for every way the bytes can
+     * arrive: a concatenation's final (its partials are not sniffed), an empty file, a deferred
+     * length declared late, an upload completed behind a request that judged other bytes.
      */
     async checkFinished(upload: Upload, readHead: (bytes: number) => Promise<Uint8Array>): Promise<void> {
       if (!enabled) return
       const size = upload.size ?? upload.offset
       this.checkLength(upload, size)
-      const final = upload.metadata?.[CONCAT_METADATA_KEY]?.startsWith('final;') === true
-      if (!final && size > 0) return
       try {
         await checkContent({
           declaredType: upload.metadata?.filetype ?? '',

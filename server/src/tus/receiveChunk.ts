@@ -47,25 +47,46 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
   /**
    * The first bytes must be what the upload declared; a lie deletes the upload (415). They are
    * judged on the chunk that completes them: chunks too short to judge are stored, and the next
-   * chunk is judged together with what they left in the store.
+   * chunk is judged together with what they left in the store. (Every upload's first bytes are
+   * judged once more when it completes, see the policy's checkFinished: this check refuses early,
+   * that one is the guarantee.)
    */
   async function checkFirstBytes(id: string, upload: Upload, request: Request): Promise<Request> {
     if (upload.metadata?.[CONCAT_METADATA_KEY] === 'partial') return request
-    const window = Math.min(policy.sniffBytes, upload.size ?? declaredLength(request.headers) ?? policy.sniffBytes)
-    if (upload.offset >= window) return request
+    const declared = upload.size === undefined ? declaredLength(request.headers) : undefined
+    const window = Math.min(policy.sniffBytes, upload.size ?? declared ?? policy.sniffBytes)
+    if (upload.offset >= window) {
+      // A deferred length declared at the bytes already stored completes the upload on chunks
+      // that were too short to judge (with no window yet): they are judged now.
+      if (declared !== undefined && window > 0) await judge(id, upload, await storedHead(id, window), request)
+      return request
+    }
     const peeked = await peekHead(request, window - upload.offset)
     // The content cannot be judged on fewer bytes than file-type reads; an empty file is judged
     // (and refused) whole.
     if (upload.offset + peeked.head.length < window && window > 0) return peeked.request
+    const stored = await storedHead(id, upload.offset)
+    await judge(id, upload, Buffer.concat([stored, peeked.head]), peeked.request)
+    return peeked.request
+  }
+
+  /** The first `bytes` an unfinished upload holds; all of them, or the request fails (500). */
+  async function storedHead(id: string, bytes: number): Promise<Uint8Array> {
+    if (bytes === 0) return new Uint8Array(0)
+    const head = await backend.readUnfinishedHead(id, bytes)
+    if (head.length !== bytes) throw new Error(`ferry-server: read ${head.length} of the first ${bytes} bytes of upload "${id}"`)
+    return head
+  }
+
+  /** Refuses content that is not what the upload declared: the request is dropped, the upload deleted. */
+  async function judge(id: string, upload: Upload, head: Uint8Array, request: Request): Promise<void> {
     try {
-      const stored = upload.offset > 0 ? await backend.readUnfinishedHead(id, upload.offset) : new Uint8Array(0)
-      await policy.checkFirstBytes(Buffer.concat([stored, peeked.head]), upload)
+      await policy.checkFirstBytes(head, upload)
     } catch (error) {
-      await peeked.request.body?.cancel().catch(() => undefined)
+      await request.body?.cancel().catch(() => undefined)
       await backend.datastore.remove(id).catch(() => undefined)
       throw error
     }
-    return peeked.request
   }
 
   /**
