@@ -126,13 +126,15 @@ export function createStreamingDigests({
   // A trail that falls behind must catch up from the store; where it cannot, hash-wasm hashes
   // every byte on the way in.
   const liveWorkers = soleWriter && readStored ? trailWorkers : undefined
+  // What the trails' hashes may hold while their thread opens them, between them all.
+  const holdBudget = { bytes: TRAIL_HOLD_BYTES }
 
   /**
    * The trail's thread runs at background priority and yields to a busy server: the request does
    * not wait for it to open the hash (the trail takes no bytes until then and reads them back).
    */
   function openTrail(workers: HashWorkers): CheckpointTrail {
-    const hasher = openingHash(workers.open())
+    const hasher = openingHash(workers.open(), holdBudget)
     const trail = createCheckpointTrail({
       hasher,
       offset: 0,
@@ -327,6 +329,9 @@ export function createStreamingDigests({
 }
 
 const REMEMBERED_UPLOADS = 10_000
+
+/** First chunks held for trails whose hashes are still opening, all uploads together. */
+const TRAIL_HOLD_BYTES = 16 * 1024 * 1024
 
 /** Open hashes waiting for their uploads' next PATCH; the oldest is closed beyond this. */
 const RESTING_HASHES = 64

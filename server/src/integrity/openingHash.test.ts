@@ -17,7 +17,8 @@ function delayedOpen() {
 describe('openingHash', () => {
   it('holds the chunks offered while it opens, and hashes them first, in order', async () => {
     const { opening, release } = delayedOpen()
-    const hash = openingHash(opening, { holdBytes: 100_000 })
+    const budget = { bytes: 100_000 }
+    const hash = openingHash(opening, budget)
     const bytes = randomBytes(150_000)
     const reused = Buffer.from(bytes.subarray(0, 40_000))
     expect(hash.tryUpdate(reused)).toBe(true)
@@ -25,15 +26,33 @@ describe('openingHash', () => {
     expect(hash.tryUpdate(bytes.subarray(40_000, 80_000))).toBe(true)
     // Past what it holds it takes nothing: the caller falls behind instead.
     expect(hash.tryUpdate(bytes.subarray(80_000, 150_000))).toBe(false)
+    expect(budget.bytes).toBe(20_000)
     release()
     await hash.update(bytes.subarray(80_000))
     expect(await hash.digest()).toBe(sha256(bytes))
+    // Handed over, the held bytes are free for other hashes again.
+    expect(budget.bytes).toBe(100_000)
+  })
+
+  it('shares one budget between hashes, and gives back what a closed one held', async () => {
+    const budget = { bytes: 50_000 }
+    const first = openingHash(delayedOpen().opening, budget)
+    const second = openingHash(delayedOpen().opening, budget)
+    expect(first.tryUpdate(new Uint8Array(40_000))).toBe(true)
+    expect(second.tryUpdate(new Uint8Array(20_000))).toBe(false)
+    first.close()
+    expect(budget.bytes).toBe(50_000)
+    expect(second.tryUpdate(new Uint8Array(20_000))).toBe(true)
+    second.close()
   })
 
   it('closes a hash that opens after it was closed, and takes nothing once closed', async () => {
     const { opening, release } = delayedOpen()
-    const hash = openingHash(opening)
+    const budget = { bytes: 1_000 }
+    const hash = openingHash(opening, budget)
+    expect(hash.tryUpdate(new Uint8Array(10))).toBe(true)
     hash.close()
+    expect(budget.bytes).toBe(1_000)
     expect(hash.tryUpdate(new Uint8Array(10))).toBe(false)
     release()
     const opened: RemoteHash = await opening
@@ -42,7 +61,7 @@ describe('openingHash', () => {
   })
 
   it('passes an opening failure on to the calls that wait for the hash', async () => {
-    const hash = openingHash(Promise.reject(new Error('no thread')))
+    const hash = openingHash(Promise.reject(new Error('no thread')), { bytes: 1_000 })
     expect(hash.tryUpdate(new Uint8Array(10))).toBe(true)
     await expect(hash.save()).rejects.toThrow('no thread')
     await expect(hash.update(new Uint8Array(1))).rejects.toThrow('no thread')
