@@ -131,7 +131,8 @@ export function createStreamingDigests({
 
   /**
    * The trail's thread runs at background priority and yields to a busy server: the request does
-   * not wait for it to open the hash (the trail takes no bytes until then and reads them back).
+   * not wait for it to open the hash. Meanwhile the first chunks are held for it (within the
+   * shared budget), and what does not fit the trail reads back from the store.
    */
   function openTrail(workers: HashWorkers): CheckpointTrail {
     const hasher = openingHash(workers.open(), holdBudget)

@@ -15,8 +15,9 @@ export interface DownloadRouteOptions {
 
 /**
  * `GET /files/:id`: the bytes of a finished upload, with Range and ETag. Incomplete uploads are 404
- * (as in @tus/server), quarantined and rejected ones 410. A complete upload that was never finalized (the
- * server died between the last byte and the verdict) is finalized here, as unverified.
+ * (as in @tus/server), quarantined and rejected ones 410. A complete upload that was never
+ * finalized (the server died between the last byte and the verdict) is finalized here, as
+ * unverified.
  * The bytes come from the record's key: the promoted object, served with the Content-Type and
  * Cache-Control it was stored with (kept `private`: this route answers only the file's owner).
  */

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream'
 import { ERRORS } from '@tus/utils'
 import { createEncryptedObjectStore } from './encryption/index.js'
 import { FerryEncryptedFileStore, FerryFileStore } from './FerryFileStore.js'
-import { firstBytes } from './readHead.js'
+import { readObjectHead } from './readHead.js'
 import { createRecordStore } from './recordStore.js'
 import type { ByteRange, DocumentStore, ObjectStore, StorageBackend } from './types.js'
 
@@ -46,8 +46,7 @@ export function createDiskBackend({ directory, expirationMs = 0, encryptionKey }
     records: createRecordStore(documents),
     objects,
     // An unfinished upload's file reads like a finished one (the encrypted store's records too).
-    readUnfinishedHead: async (id, bytes) =>
-      bytes <= 0 ? new Uint8Array(0) : firstBytes(await objects.read(keyOf(id), { start: 0, end: bytes - 1 }), bytes),
+    readUnfinishedHead: (id, bytes) => readObjectHead(objects, keyOf(id), bytes),
     keyOf,
     derivedKeyOf: (id, suffix, extension) => `derived/${id}${suffix}${extension}`,
     async prepare() {

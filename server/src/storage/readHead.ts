@@ -1,9 +1,14 @@
-import type { StorageBackend } from './types.js'
+import type { ObjectStore, StorageBackend } from './types.js'
 
 /** The first `bytes` of an upload's stored bytes (fewer if it is shorter). */
-export async function readHead(backend: StorageBackend, id: string, bytes: number): Promise<Uint8Array> {
+export function readHead(backend: StorageBackend, id: string, bytes: number): Promise<Uint8Array> {
+  return readObjectHead(backend.objects, backend.keyOf(id), bytes)
+}
+
+/** The first `bytes` of an object (fewer if it is shorter). */
+export async function readObjectHead(objects: ObjectStore, key: string, bytes: number): Promise<Uint8Array> {
   if (bytes <= 0) return new Uint8Array(0)
-  return firstBytes(await backend.objects.read(backend.keyOf(id), { start: 0, end: bytes - 1 }), bytes)
+  return firstBytes(await objects.read(key, { start: 0, end: bytes - 1 }), bytes)
 }
 
 /** Up to `bytes` from the start of a stream; leaving the loop early lets the stream go. */
