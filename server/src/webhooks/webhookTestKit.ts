@@ -2,7 +2,7 @@
 // Test-only, no vitest needed here.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createDiskBackend } from '../storage/diskBackend.js'
@@ -62,11 +62,26 @@ export async function startTestReceiver(options: TestReceiverOptions = {}): Prom
   }
 }
 
-/** A URL where nothing listens: a port that was free a moment ago. */
+/**
+ * A privileged port, outside the ephemeral range, that no service uses and fetch does not block
+ * (its blocklist has 1, 42 and 43, not 47). A port that was merely free a moment ago can be taken
+ * by a server another test starts meanwhile, which then holds the connection open instead of
+ * refusing it.
+ */
+const REFUSING_PORT = 47
+
+/** A URL whose connections are refused; checked, so a test never relies on it wrongly. */
 export async function closedPortUrl(): Promise<{ url: string; port: number }> {
-  const receiver = await startTestReceiver()
-  await receiver.close()
-  return { url: receiver.url, port: receiver.port }
+  const refused = await new Promise<boolean>((resolve) => {
+    const socket = connect(REFUSING_PORT, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'))
+  })
+  if (!refused) throw new Error(`port ${REFUSING_PORT} on 127.0.0.1 does not refuse connections here; the tests need one that does`)
+  return { url: `http://127.0.0.1:${REFUSING_PORT}/hooks`, port: REFUSING_PORT }
 }
 
 /** A disk DocumentStore in a fresh temporary directory, and a way to remove it. */
