@@ -1,3 +1,5 @@
+import { withBody } from '../http/withBody.js'
+
 /**
  * Reads up to `bytes` from the start of a request body and returns them with a request that
  * still carries the whole body (the bytes read, then the rest, streamed): the first bytes can be
@@ -31,11 +33,5 @@ export async function peekHead(request: Request, bytes: number): Promise<{ head:
     },
     cancel: (reason) => reader.cancel(reason),
   })
-  const forwarded = new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    body,
-    duplex: 'half',
-  } as RequestInit)
-  return { head: buffered.subarray(0, bytes), request: forwarded }
+  return { head: buffered.subarray(0, bytes), request: withBody(request, body) }
 }
