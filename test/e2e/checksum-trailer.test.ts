@@ -105,7 +105,7 @@ describe.each(STORE_KINDS)('the checksum extension with trailers, and on creatio
 
   it('checks Upload-Checksum on a creation with upload: a mismatch is 460 and creates nothing', async () => {
     const bytes = randomBytes(MIB)
-    const before = await store.listAll()
+    const before = await store.listAllButCheckpoints()
     const response = await fetch(`${server.url}/files/`, {
       method: 'POST',
       headers: { ...TUS, ...OCTETS, 'Upload-Length': String(bytes.length), 'Upload-Checksum': checksum('sha256', bytes.subarray(1)) },
@@ -114,7 +114,7 @@ describe.each(STORE_KINDS)('the checksum extension with trailers, and on creatio
     expect(response.status).toBe(460)
     expect((await response.json()).error.code).toBe('checksum-mismatch')
     expect(response.headers.get('location')).toBeNull()
-    expect(await store.listAll()).toEqual(before)
+    expect(await store.listAllButCheckpoints()).toEqual(before)
   })
 
   it('takes a creation with upload checked by a trailer, and continues it with PATCH', async () => {

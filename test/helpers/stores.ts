@@ -9,6 +9,12 @@ export interface StoreUnderTest {
   env: Record<string, string>
   /** Every object key (S3) or file path below the data dir (disk). */
   listAll: () => Promise<string[]>
+  /**
+   * The same without hash checkpoints. A sole writer saves an upload's checkpoint after answering
+   * its PATCH, so one of an earlier upload may land at any moment; compare this listing when a
+   * request must create nothing (a new upload still shows by its info file and record).
+   */
+  listAllButCheckpoints: () => Promise<string[]>
 }
 
 export type StoreKind = 'disk' | 's3'
@@ -23,10 +29,10 @@ export function selectedStores(): StoreKind[] {
 export async function prepareStore(kind: StoreKind): Promise<StoreUnderTest> {
   if (kind === 's3') {
     const bucket = await createTestBucket(inject('s3'))
-    return { env: bucket.serverEnv, listAll: bucket.keys }
+    return withoutCheckpoints({ env: bucket.serverEnv, listAll: bucket.keys })
   }
   const directory = await mkdtemp(path.join(tmpdir(), 'ferry-data-'))
-  return {
+  return withoutCheckpoints({
     env: { FERRY_STORE: 'disk', FERRY_DATA_DIR: directory },
     async listAll() {
       const entries = await readdir(directory, { recursive: true, withFileTypes: true })
@@ -35,5 +41,12 @@ export async function prepareStore(kind: StoreKind): Promise<StoreUnderTest> {
         .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
         .sort()
     },
+  })
+}
+
+function withoutCheckpoints(store: Omit<StoreUnderTest, 'listAllButCheckpoints'>): StoreUnderTest {
+  return {
+    ...store,
+    listAllButCheckpoints: async () => (await store.listAll()).filter((key) => !key.includes('hash-state/')),
   }
 }
