@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, truncate } from 'node:fs/promises'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/browser.js'
@@ -134,7 +134,25 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     expect(digested.resumed.chunks).toEqual(expected(3 * MIB, 6 * MIB))
   })
 
-  it('starts the hash worker ahead when asked, and hashes with that one', async () => {
+  it('fails the hash with hash-failed when the file changes on disk while it is read', async () => {
+    const changing = await generateFile(12 * MIB, 'changing.bin')
+    await page.setInputFiles('#picker', changing.path)
+    // A real fault: Chromium refuses to read a picked file whose size or date changed since.
+    await truncate(changing.path, 6 * MIB)
+    const failure = await page.evaluate(async () => {
+      const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }
+      const file = (document.getElementById('picker') as HTMLInputElement).files?.[0] as File
+      try {
+        await new Ferry.WorkerHasher().digest(file, { chunkDigests: { chunkSize: 4 * 1024 * 1024, onChunk: () => {} } })
+        return { code: 'none', name: '' }
+      } catch (error) {
+        return { code: (error as { code?: string }).code, name: (error as Error).name }
+      }
+    })
+    expect(failure).toEqual({ code: 'hash-failed', name: 'FerryError' })
+  })
+
+  it('starts the hash workers ahead when asked, and hashes with those', async () => {
     await page.setInputFiles('#picker', file12.path)
     const started = await page.evaluate(async () => {
       const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }
@@ -155,7 +173,7 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
         const prepared = workers
         const first = hex(await hasher.digest(file))
         const afterDigest = workers
-        // Given back unused: the next digest starts a worker of its own.
+        // Given back unused: the next digest starts workers of its own.
         hasher.prepare()()
         const second = hex(await hasher.digest(file))
         return { prepared, afterDigest, total: workers, first, second }
@@ -163,7 +181,8 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
         window.Worker = Original
       }
     })
-    expect(started).toEqual({ prepared: 1, afterDigest: 1, total: 3, first: file12.sha256, second: file12.sha256 })
+    // Two workers a digest: one reads the file, the other hashes it.
+    expect(started).toEqual({ prepared: 2, afterDigest: 2, total: 6, first: file12.sha256, second: file12.sha256 })
   })
 
   it('fails with checksum-mismatch when the same chunk is damaged twice', async () => {

@@ -1,6 +1,6 @@
 import workerSource from 'ferry:hash-worker-source'
 import { FerryError } from '../errors.js'
-import type { DigestOptions, Hasher, HashReply, HashRequest } from './types.js'
+import type { DigestOptions, Hasher, HashReply, HashRequest, ReadReply, ReadRequest } from './types.js'
 
 export interface WorkerHasherOptions {
   /**
@@ -25,9 +25,10 @@ export interface WorkerHasherOptions {
 export const defaultWorkerHasherOptions = { sliceSize: 4 * 1024 * 1024, checkpointBytes: 64 * 1024 * 1024 }
 
 /**
- * SHA-256 in a dedicated Web Worker with hash-wasm. The worker receives the Blob itself (a
- * handle, not its bytes) and reads it there, so hashing costs the page nothing. It also digests
- * the upload's chunks with WebCrypto on the way (`chunkDigests`), so each byte is read once.
+ * SHA-256 in dedicated Web Workers with hash-wasm. The workers receive the Blob itself (a handle,
+ * not its bytes) and read it there, so hashing costs the page nothing: one reads the Blob and
+ * digests the upload's chunks with WebCrypto on the way (`chunkDigests`), so each byte is read
+ * once; the other hashes what the first read, so reading overlaps hashing.
  *
  * @example
  * const digest = await new WorkerHasher().digest(file)
@@ -35,7 +36,7 @@ export const defaultWorkerHasherOptions = { sliceSize: 4 * 1024 * 1024, checkpoi
 export class WorkerHasher implements Hasher {
   readonly digestsChunks = true
   readonly #options: WorkerHasherOptions & typeof defaultWorkerHasherOptions
-  #prepared: StartedWorker | undefined
+  #prepared: StartedWorkers | undefined
 
   constructor(options: WorkerHasherOptions = {}) {
     this.#options = { ...defaultWorkerHasherOptions, ...options }
@@ -47,89 +48,121 @@ export class WorkerHasher implements Hasher {
   ): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError())
-      const { worker, release } = this.#takeWorker()
+      const workers = this.#takeWorkers()
+      const { reader, hasher } = workers
       const finish = (settle: () => void) => {
         signal?.removeEventListener('abort', onAbort)
-        worker.terminate()
-        release()
+        stopWorkers(workers)
         settle()
       }
+      const fail = (message: string) => finish(() => reject(new FerryError(message, { code: 'hash-failed' })))
       const onAbort = () => finish(() => reject(abortError()))
       signal?.addEventListener('abort', onAbort, { once: true })
-      worker.onmessage = (event: MessageEvent<HashReply>) => {
+      // The digest is the hasher's; it is returned once the reader has posted every chunk digest.
+      let digest: Uint8Array | undefined
+      let allRead = false
+      const resolveWhenBoth = () => {
+        if (digest && allRead) finish(() => resolve(digest as Uint8Array))
+      }
+      hasher.onmessage = (event: MessageEvent<HashReply>) => {
         const reply = event.data
         if (reply.type === 'progress') onProgress?.(reply.bytesHashed)
         else if (reply.type === 'checkpoint') onCheckpoint?.({ state: reply.state, offset: reply.offset })
-        else if (reply.type === 'chunk') {
-          chunkDigests?.onChunk({ start: reply.start, end: reply.end, digest: new Uint8Array(reply.digest) })
-        }
-        else if (reply.type === 'done') finish(() => resolve(new Uint8Array(reply.digest)))
-        else finish(() => reject(new FerryError(`hashing failed: ${reply.message}`, { code: 'hash-failed' })))
+        else if (reply.type === 'done') {
+          digest = new Uint8Array(reply.digest)
+          resolveWhenBoth()
+        } else fail(`hashing failed: ${reply.message}`)
       }
-      worker.onerror = (event) => {
-        event.preventDefault()
-        finish(() =>
-          reject(new FerryError(`hash worker failed: ${event.message}`, { code: 'hash-failed' })),
-        )
+      reader.onmessage = (event: MessageEvent<ReadReply>) => {
+        const reply = event.data
+        if (reply.type === 'chunk') {
+          chunkDigests?.onChunk({ start: reply.start, end: reply.end, digest: new Uint8Array(reply.digest) })
+        } else if (reply.type === 'read') {
+          allRead = true
+          resolveWhenBoth()
+        } else fail(`hashing failed: ${reply.message}`)
+      }
+      for (const worker of [reader, hasher]) {
+        worker.onerror = (event) => {
+          event.preventDefault()
+          fail(`hash worker failed: ${event.message}`)
+        }
       }
       const { sliceSize, checkpointBytes } = this.#options
-      const request: HashRequest = {
+      const { port1, port2 } = new MessageChannel()
+      const readRequest: ReadRequest = {
+        role: 'read',
         blob,
-        sliceSize,
-        checkpointBytes,
+        segmentSize: chunkDigests?.chunkSize ?? sliceSize,
         ...(chunkDigests ? { chunkSize: chunkDigests.chunkSize } : {}),
-        ...(resumeFrom ? { resumeFrom } : {}),
+        segments: port1,
       }
-      worker.postMessage(request)
+      const hashRequest: HashRequest = {
+        role: 'hash',
+        size: blob.size,
+        checkpointBytes,
+        ...(resumeFrom ? { resumeFrom } : {}),
+        segments: port2,
+      }
+      reader.postMessage(readRequest, [port1])
+      hasher.postMessage(hashRequest, [port2])
     })
   }
 
   /**
-   * Starts the worker of the next `digest()` now, so that it has loaded and compiled its
+   * Starts the workers of the next `digest()` now, so that they have loaded and compiled their
    * WebAssembly by the time the file is hashed. An upload calls this before it asks the server
    * what it supports: the first chunk's checksum, which the first PATCH waits for, was measured
    * 150–320 ms after `digest()` with a worker started on demand, 55–105 ms of it starting the worker.
    */
   prepare(): () => void {
     if (this.#prepared) return () => {}
-    const started: StartedWorker = this.#startWorker()
+    const started = this.#startWorkers()
     // An error before digest() listens (a worker-src CSP, a bad workerUrl) would go unseen: the
-    // next digest() then starts a worker of its own, whose error it reports.
-    started.worker.onerror = (event) => {
-      event.preventDefault()
-      started.failed = true
+    // next digest() then starts workers of its own, whose error it reports.
+    for (const worker of [started.reader, started.hasher]) {
+      worker.onerror = (event) => {
+        event.preventDefault()
+        started.failed = true
+      }
     }
     this.#prepared = started
     return () => {
       if (this.#prepared !== started) return
       this.#prepared = undefined
-      started.worker.terminate()
-      started.release()
+      stopWorkers(started)
     }
   }
 
-  #takeWorker(): StartedWorker {
+  #takeWorkers(): StartedWorkers {
     const prepared = this.#prepared
     this.#prepared = undefined
     if (prepared && !prepared.failed) return prepared
-    prepared?.worker.terminate()
-    prepared?.release()
-    return this.#startWorker()
+    if (prepared) stopWorkers(prepared)
+    return this.#startWorkers()
   }
 
-  #startWorker(): StartedWorker {
+  #startWorkers(): StartedWorkers {
     if (this.#options.workerUrl) {
-      return { worker: new Worker(this.#options.workerUrl), release: () => {} }
+      const url = this.#options.workerUrl
+      return { reader: new Worker(url), hasher: new Worker(url), release: () => {} }
     }
     const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }))
-    return { worker: new Worker(url), release: () => URL.revokeObjectURL(url) }
+    return { reader: new Worker(url), hasher: new Worker(url), release: () => URL.revokeObjectURL(url) }
   }
 }
 
-interface StartedWorker {
-  worker: Worker
+interface StartedWorkers {
+  reader: Worker
+  hasher: Worker
   release: () => void
   failed?: boolean
+}
+
+function stopWorkers({ reader, hasher, release }: StartedWorkers): void {
+  reader.terminate()
+  hasher.terminate()
+  release()
 }
 
 function abortError(): FerryError {

@@ -67,6 +67,27 @@ describe('readSegments', () => {
     expect(buffers.size).toBe(1)
   })
 
+  it('reads each segment into the buffer takeBuffer lends, asked for its exact length', async () => {
+    const asked: number[] = []
+    const lent: Uint8Array<ArrayBuffer>[] = []
+    const segments: { start: number; bytes: Uint8Array }[] = []
+    const takeBuffer = async (length: number) => {
+      asked.push(length)
+      const buffer = new Uint8Array(new ArrayBuffer(65_536), 0, length)
+      lent.push(buffer)
+      return buffer
+    }
+    for await (const { start, bytes: segment } of readSegments(blob, { from: 1000, segmentSize: 65_536, takeBuffer })) {
+      // Each segment is in the buffer lent for it, and stays intact after the next is read.
+      expect(segment.buffer).toBe(lent.at(-1)?.buffer)
+      segments.push({ start, bytes: segment })
+    }
+    expect(asked).toEqual([64_536, 65_536, 65_536, 65_536, 300_003 - 4 * 65_536])
+    for (const { start, bytes: segment } of segments) {
+      expect(segment).toEqual(bytes.subarray(start, start + segment.length))
+    }
+  })
+
   it('refuses a segment size that is not a positive whole number', async () => {
     await expect(collect(blob, 0, 0)).rejects.toThrow(RangeError)
     await expect(collect(blob, 0, 1.5)).rejects.toThrow(RangeError)

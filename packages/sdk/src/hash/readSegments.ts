@@ -3,9 +3,14 @@ export interface ReadSegmentsOptions {
   from: number
   /** Segments end on multiples of this (counted from the Blob's first byte), or at its end. */
   segmentSize: number
+  /**
+   * Where each segment is read into: a buffer of at least `bytes` bytes that the consumer owns
+   * once the segment is yielded (to transfer it, say). By default one buffer, reused.
+   */
+  takeBuffer?: (bytes: number) => Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>>
 }
 
-/** Bytes of a Blob from `start`; a view into a buffer that the next segment overwrites. */
+/** Bytes of a Blob from `start`: a view into a buffer that the next segment overwrites, unless it came from `takeBuffer`. */
 export interface Segment {
   start: number
   bytes: Uint8Array<ArrayBuffer>
@@ -18,22 +23,25 @@ export interface Segment {
  * every live slice of an in-memory Blob against its blob storage until it is collected, and a
  * Worker that allocates little is rarely collected, so slicing a large generated Blob ran out of
  * storage. The pieces the stream delivers are copied into one reused buffer of `segmentSize`
- * bytes, which bounds memory by the chunk size whatever the file size.
+ * bytes (or into the buffers `takeBuffer` lends), which bounds memory by the chunk size whatever
+ * the file size.
  *
  * @example
  * for await (const { start, bytes } of readSegments(file, { from: 0, segmentSize: 8 << 20 })) use(start, bytes)
  */
 export async function* readSegments(
   blob: Blob,
-  { from, segmentSize }: ReadSegmentsOptions,
+  { from, segmentSize, takeBuffer }: ReadSegmentsOptions,
 ): AsyncGenerator<Segment, void, undefined> {
   if (!(Number.isSafeInteger(segmentSize) && segmentSize > 0)) {
     throw new RangeError(`segmentSize must be a positive whole number of bytes, not ${segmentSize}`)
   }
   if (from >= blob.size) return
-  const buffer = new Uint8Array(Math.min(segmentSize, blob.size - from))
+  let reused: Uint8Array<ArrayBuffer> | undefined
+  const bufferFor = takeBuffer ?? (() => (reused ??= new Uint8Array(Math.min(segmentSize, blob.size - from))))
   let start = from
   let end = segmentEnd(start, segmentSize, blob.size)
+  let buffer = await bufferFor(end - start)
   let filled = 0
   const reader = (from > 0 ? blob.slice(from) : blob).stream().getReader()
   let finished = false
@@ -53,6 +61,7 @@ export async function* readSegments(
           start = end
           end = segmentEnd(start, segmentSize, blob.size)
           filled = 0
+          if (start < blob.size) buffer = await bufferFor(end - start)
         }
       }
     }

@@ -43,19 +43,44 @@ export interface Hasher {
   prepare?(): () => void
 }
 
-/** Messages between `WorkerHasher` and the hash worker. */
-export interface HashRequest {
+/**
+ * Messages between `WorkerHasher` and its two workers, which run the same script: a reader, which
+ * reads the Blob in segments and digests whole chunks with WebCrypto, and a hasher, which feeds
+ * the segments to hash-wasm. They pass segments (transferred, not copied) over `segments`.
+ */
+export type WorkerRequest = ReadRequest | HashRequest
+
+export interface ReadRequest {
+  role: 'read'
   blob: Blob
-  sliceSize: number
-  checkpointBytes: number
+  segmentSize: number
   /** Digest whole chunks of this size too (see `DigestOptions.chunkDigests`). */
   chunkSize?: number
-  resumeFrom?: HashCheckpoint
+  segments: MessagePort
 }
+
+export interface HashRequest {
+  role: 'hash'
+  size: number
+  checkpointBytes: number
+  resumeFrom?: HashCheckpoint
+  segments: MessagePort
+}
+
+/** Over the `segments` port, from the hasher: where to read from (once), then each buffer given back. */
+export type HasherToReader = { type: 'start'; from: number } | { type: 'buffer'; buffer: ArrayBuffer }
+
+/** Over the `segments` port, from the reader: each segment, in order, then the end. */
+export type ReaderToHasher = { type: 'segment'; start: number; length: number; buffer: ArrayBuffer } | { type: 'end' }
 
 export type HashReply =
   | { type: 'progress'; bytesHashed: number }
   | { type: 'checkpoint'; state: Uint8Array; offset: number }
-  | { type: 'chunk'; start: number; end: number; digest: ArrayBuffer }
   | { type: 'done'; digest: ArrayBuffer }
+  | { type: 'error'; message: string }
+
+export type ReadReply =
+  | { type: 'chunk'; start: number; end: number; digest: ArrayBuffer }
+  /** Every segment is sent and every chunk digest posted before this. */
+  | { type: 'read' }
   | { type: 'error'; message: string }
