@@ -16,3 +16,5 @@ export { defaultProcessingPolicy, planJobs, type ProcessingPolicy } from './proc
 export { authenticateAnonymously } from './auth/anonymous.js'
 export { bearerJwt, type BearerJwtOptions } from './auth/bearerJwt.js'
 export { AuthError, type Authenticate, type Principal } from './auth/types.js'
+export { createFerryServer, type FerryServer, type FerryServerOptions } from './createFerryServer.js'
+export { createGracefulShutdown, type GracefulShutdownOptions } from './gracefulShutdown.js'

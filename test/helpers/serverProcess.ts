@@ -33,10 +33,13 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Starts the built reference server (`server/dist/main.js`) as a real process and waits for it. */
-export async function startServerProcess(env: Record<string, string>, port?: number): Promise<ServerProcess> {
+/**
+ * Starts the built reference server (`server/dist/main.js`, or another `script` that serves Ferry
+ * by the same variables) as a real process and waits for its `/healthz`.
+ */
+export async function startServerProcess(env: Record<string, string>, port?: number, script = mainScript): Promise<ServerProcess> {
   const chosenPort = port ?? (await freePort())
-  const child = spawn(process.execPath, [mainScript], {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, FERRY_LOG_LEVEL: 'warn', ...env, PORT: String(chosenPort), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
