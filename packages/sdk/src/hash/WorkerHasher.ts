@@ -1,6 +1,6 @@
 import workerSource from 'ferry:hash-worker-source'
 import { FerryError } from '../errors.js'
-import type { DigestOptions, Hasher, HashReply, HashRequest, ReadReply, ReadRequest } from './types.js'
+import { HASHER_NAME, READER_NAME, type DigestOptions, type Hasher, type HashReply, type HashRequest, type ReadReply, type ReadRequest } from './types.js'
 
 export interface WorkerHasherOptions {
   /**
@@ -48,7 +48,12 @@ export class WorkerHasher implements Hasher {
   ): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError())
-      const workers = this.#takeWorkers()
+      let workers: StartedWorkers
+      try {
+        workers = this.#takeWorkers()
+      } catch (error) {
+        return reject(hashFailed('could not start the hash workers', error))
+      }
       const { reader, hasher } = workers
       const finish = (settle: () => void) => {
         signal?.removeEventListener('abort', onAbort)
@@ -104,8 +109,13 @@ export class WorkerHasher implements Hasher {
         ...(resumeFrom ? { resumeFrom } : {}),
         segments: port2,
       }
-      reader.postMessage(readRequest, [port1])
-      hasher.postMessage(hashRequest, [port2])
+      try {
+        reader.postMessage(readRequest, [port1])
+        hasher.postMessage(hashRequest, [port2])
+      } catch (error) {
+        // A Blob or checkpoint that cannot be cloned (a checkpoint object from custom storage).
+        finish(() => reject(hashFailed('could not hand the file to the hash workers', error)))
+      }
     })
   }
 
@@ -143,12 +153,19 @@ export class WorkerHasher implements Hasher {
   }
 
   #startWorkers(): StartedWorkers {
-    if (this.#options.workerUrl) {
-      const url = this.#options.workerUrl
-      return { reader: new Worker(url), hasher: new Worker(url), release: () => {} }
+    const { workerUrl } = this.#options
+    const url = workerUrl ?? URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }))
+    const release = workerUrl ? () => {} : () => URL.revokeObjectURL(String(url))
+    let reader: Worker | undefined
+    try {
+      // The name tells the script its role before any message (the hasher compiles hash-wasm at once).
+      reader = new Worker(url, { name: READER_NAME })
+      return { reader, hasher: new Worker(url, { name: HASHER_NAME }), release }
+    } catch (error) {
+      reader?.terminate()
+      release()
+      throw error
     }
-    const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }))
-    return { reader: new Worker(url), hasher: new Worker(url), release: () => URL.revokeObjectURL(url) }
   }
 }
 
@@ -163,6 +180,10 @@ function stopWorkers({ reader, hasher, release }: StartedWorkers): void {
   reader.terminate()
   hasher.terminate()
   release()
+}
+
+function hashFailed(message: string, cause: unknown): FerryError {
+  return new FerryError(`${message}: ${cause instanceof Error ? cause.message : String(cause)}`, { code: 'hash-failed', cause })
 }
 
 function abortError(): FerryError {

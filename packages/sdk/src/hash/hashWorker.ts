@@ -9,22 +9,22 @@
  */
 import { hashSegments, prepareHasher } from './worker/hashRole.js'
 import { readBlob } from './worker/readRole.js'
-import type { WorkerRequest } from './types.js'
+import { READER_NAME, type WorkerRequest } from './types.js'
 
 interface WorkerScope {
+  name: string
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null
   postMessage(message: unknown, transfer?: Transferable[]): void
 }
 
 const scope = self as unknown as WorkerScope
-// Compiled as soon as the worker starts, well before it is asked to hash (`WorkerHasher.prepare`).
-// The reader compiles it too, in vain, since a worker does not know its role before its request.
-const hasherReady = prepareHasher()
+// Compiled as soon as the hasher starts, well before it is asked to hash (`WorkerHasher.prepare`).
+const hasherReady = scope.name === READER_NAME ? undefined : prepareHasher()
 
 scope.onmessage = (event) => {
   const request = event.data
   const post = (message: unknown, transfer: Transferable[] = []) => scope.postMessage(message, transfer)
-  const work = request.role === 'read' ? readBlob(request, post) : hashSegments(request, hasherReady, post)
+  const work = request.role === 'read' ? readBlob(request, post) : hashSegments(request, hasherReady ?? prepareHasher(), post)
   work.catch((error: unknown) => {
     post({ type: 'error', message: error instanceof Error ? error.message : String(error) })
   })

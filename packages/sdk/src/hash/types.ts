@@ -50,6 +50,10 @@ export interface Hasher {
  */
 export type WorkerRequest = ReadRequest | HashRequest
 
+/** The workers' names (`new Worker(url, { name })`), which tell the script its role from the start. */
+export const READER_NAME = 'ferry-hash-reader'
+export const HASHER_NAME = 'ferry-hasher'
+
 export interface ReadRequest {
   role: 'read'
   blob: Blob

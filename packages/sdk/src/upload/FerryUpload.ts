@@ -157,7 +157,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
     // Both before the lookups below: the server's answer and a started hash worker are what the
     // first PATCH waits for (its chunk's checksum), so they overlap the rest of the set-up.
     const discovery = discoverServer(this.options.endpoint, this.options.headers)
-    if (!this.#digest) this.#unprepare = this.options.hasher.prepare?.()
+    // Once: a second set-up (paused and started again meanwhile) must not drop the first's release.
+    if (!this.#digest) this.#unprepare ??= this.options.hasher.prepare?.()
     const storage = trackStorageKey(await (this.options.urlStorage ?? defaultUrlStorage()), (key) => {
       this.#storageKey = key
     })
