@@ -5,6 +5,7 @@
 //
 //   PORT=3000 node examples/self-hosted/server.mjs
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
@@ -16,12 +17,18 @@ import {
   createFerryServer,
   createGracefulShutdown,
   createLogger,
+  holdSignalsDuringStartup,
   HookRejection,
   loadConfig,
 } from '@ferry/server'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const appDirectory = process.env.APP_DIR ?? path.join(here, '../esm-app/dist')
+// Absolute, and only the app's build: never a folder that holds FERRY_DATA_DIR or anything else.
+const appDirectory = path.resolve(process.env.APP_DIR ?? path.join(here, '../esm-app/dist'))
+if (!existsSync(path.join(appDirectory, 'index.html'))) {
+  console.error(`no app in ${appDirectory}: build it first (npm run build -w @ferry/example-esm-app) or set APP_DIR`)
+  process.exit(1)
+}
 
 let config
 try {
@@ -32,14 +39,25 @@ try {
   process.exit(1)
 }
 const logger = createLogger(config.logLevel)
+// A stop signal while Ferry starts (store, queue, Redis) waits for the graceful shutdown.
+const startup = holdSignalsDuringStartup({ graceMs: config.shutdownGraceMs, logger })
 
-// Your app's sessions (in memory here; yours live in your database). Uploads belong to the user
-// of the session: another user's upload URL answers 404.
-const sessions = new Map()
+// A stand-in for your app's own sign-in: anyone may take any name, with no password. Keep the
+// shape (a session cookie that names the user, checked by `authenticate`) and put your real
+// authentication behind it. Uploads belong to the session's user; another user's upload URL
+// answers 404.
+const SESSION_MS = 8 * 60 * 60 * 1000
+const sessions = new Map() // token → { user, expires }
 const userOf = (cookieHeader) => {
   const token = /(?:^|;\s*)session=([\w-]+)/.exec(cookieHeader ?? '')?.[1]
-  return token ? sessions.get(token) : undefined
+  const session = token ? sessions.get(token) : undefined
+  if (!session || session.expires < Date.now()) return undefined
+  return session.user
 }
+const forgetExpired = () => {
+  for (const [token, { expires }] of sessions) if (expires < Date.now()) sessions.delete(token)
+}
+setInterval(forgetExpired, 60_000).unref()
 
 const ferry = await createFerryServer({
   config,
@@ -63,23 +81,42 @@ app.get('/session', (c) => {
   return user ? c.json({ user }) : c.json({ error: 'not signed in' }, 401)
 })
 app.post('/session', async (c) => {
+  // Signing in from another site's page (login CSRF) would file the user's uploads under its name.
+  const origin = c.req.header('origin')
+  if (origin !== undefined && origin !== new URL(c.req.url).origin) return c.json({ error: 'sign in from this site' }, 403)
   const name = String((await c.req.parseBody()).name ?? '')
   if (!/^[a-z0-9-]{1,32}$/.test(name)) return c.json({ error: 'a name of a-z, 0-9 and -, up to 32' }, 400)
   const token = randomBytes(24).toString('base64url')
-  sessions.set(token, name)
-  setCookie(c, 'session', token, { httpOnly: true, sameSite: 'Lax', path: '/' })
+  sessions.set(token, { user: name, expires: Date.now() + SESSION_MS })
+  setCookie(c, 'session', token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    maxAge: SESSION_MS / 1000,
+    // Behind HTTPS (as in production), the cookie is never sent in the clear.
+    secure: new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https',
+  })
   return c.json({ user: name })
 })
-// Ferry's routes: the tus endpoint, its file API, health and metrics.
-for (const route of ['/files', '/files/*', '/api/*', '/healthz', '/metrics']) {
-  app.all(route, (c) => ferry.fetch(c.req.raw, c.env))
+app.delete('/session', (c) => {
+  const token = /(?:^|;\s*)session=([\w-]+)/.exec(c.req.header('cookie') ?? '')?.[1]
+  if (token) sessions.delete(token)
+  setCookie(c, 'session', '', { path: '/', maxAge: 0 })
+  return c.body(null, 204)
+})
+// Ferry's routes: the tus endpoint, its file API (with the processing events) and health. Its
+// /metrics is left out: serve it on an internal port, or behind your own access check.
+// `ferry.app.fetch`, not `ferry.fetch`: the whole app is counted for the shutdown below.
+for (const route of ['/files', '/files/*', '/api/files', '/api/files/*', '/healthz']) {
+  app.all(route, (c) => ferry.app.fetch(c.req.raw, c.env))
 }
-app.use('/*', serveStatic({ root: path.relative(process.cwd(), appDirectory) }))
+app.use('/*', serveStatic({ root: appDirectory }))
 
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+// Every request counts for the graceful shutdown, the app's own too.
+const server = serve({ fetch: ferry.drain.wrap(app.fetch), port: config.port, hostname: config.host }, (info) => {
   logger.info(`self-hosted Ferry on http://${config.host}:${info.port}`)
 })
 await ferry.start()
-const shutdown = createGracefulShutdown({ server, drain: ferry.drain, graceMs: config.shutdownGraceMs, logger, close: ferry.close })
-process.once('SIGTERM', () => shutdown('SIGTERM'))
-process.once('SIGINT', () => shutdown('SIGINT'))
+startup.release(
+  createGracefulShutdown({ server, drain: ferry.drain, graceMs: config.shutdownGraceMs, logger, close: ferry.close }),
+)

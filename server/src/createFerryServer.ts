@@ -68,64 +68,85 @@ export async function createFerryServer({ config, logger, authenticate, hooks, d
     consume: config.processing.queue.kind === 'embedded',
     metrics,
   })
-  const { backend, processing, promotion } = runtime
-  const webhooks =
-    config.webhooks.urls.length > 0
-      ? createWebhookDispatcher({
-          documents: backend.documents,
-          ...config.webhooks,
-          closeGraceMs: config.shutdownGraceMs,
-          logger,
-        })
-      : undefined
-  await webhooks?.start()
-  const webhookHooks = webhooks ? createWebhookHooks({ dispatcher: webhooks, events: config.webhooks.events }) : {}
-  // Upload locks and rate limits: in this process, or shared with other instances in Redis.
-  const coordination = createCoordination({ config: config.coordination, policy: config.policy, logger })
-  const { locker, rateLimiter } = coordination
-  const digests = createServerDigests({
-    serverHash: config.serverHash,
-    backend,
-    soleWriter: config.coordination.kind === 'memory',
-    logger,
-  })
-  const app = createApp({
-    config,
-    backend,
-    logger,
-    // Webhooks first: a failing hook of the app never costs a delivery.
-    hooks: combineHooks(webhookHooks, hooks),
-    processing,
-    promotion,
-    demo,
-    authenticate: authenticate ?? createAuthenticate(config.auth),
-    metrics,
-    locker,
-    rateLimiter,
-    digests,
-  })
-  const drain = createRequestDrain({
-    onRefused: () => metrics.uploadsFailed.inc({ reason: ERROR_CODES.shuttingDown }),
-    errorHeaders: (origin) => ({
-      'Tus-Resumable': '1.0.0',
-      ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
-    }),
-  })
-  let stopCleanup = () => {}
-  return {
-    app,
-    fetch: drain.wrap(app.fetch),
-    drain,
-    runtime,
-    async start() {
-      // Jobs that a crash or restart left unfinished run again; their outputs are deterministic.
-      await processing?.recover()
-      stopCleanup = scheduleCleanup({ backend, intervalMs: config.cleanupIntervalMs, logger })
-    },
-    async close() {
-      stopCleanup()
-      // Requests have drained: the hash checkpoints saved behind their answers land before exit.
-      await Promise.allSettled([runtime.close(), webhooks?.close(), coordination.close(), digests?.flush()])
-    },
+  // What is built so far is closed again if a later step fails, so a failed start leaks nothing.
+  const built: (() => Promise<unknown> | undefined)[] = [() => runtime.close()]
+  const closeBuilt = () => Promise.allSettled(built.map((close) => close()))
+  try {
+    return await assemble()
+  } catch (error) {
+    await closeBuilt()
+    throw error
+  }
+
+  async function assemble(): Promise<FerryServer> {
+    const { backend, processing, promotion } = runtime
+    const webhooks =
+      config.webhooks.urls.length > 0
+        ? createWebhookDispatcher({
+            documents: backend.documents,
+            ...config.webhooks,
+            closeGraceMs: config.shutdownGraceMs,
+            logger,
+          })
+        : undefined
+    if (webhooks) built.push(() => webhooks.close())
+    await webhooks?.start()
+    const webhookHooks = webhooks ? createWebhookHooks({ dispatcher: webhooks, events: config.webhooks.events }) : {}
+    // Upload locks and rate limits: in this process, or shared with other instances in Redis.
+    const coordination = createCoordination({ config: config.coordination, policy: config.policy, logger })
+    built.push(() => coordination.close())
+    const { locker, rateLimiter } = coordination
+    const digests = createServerDigests({
+      serverHash: config.serverHash,
+      backend,
+      soleWriter: config.coordination.kind === 'memory',
+      logger,
+    })
+    // Requests have drained by the time this runs: the hash checkpoints saved behind their
+    // answers land before the hash threads end.
+    if (digests) built.push(() => digests.flush().finally(() => digests.close()))
+    const app = createApp({
+      config,
+      backend,
+      logger,
+      // The app's hooks first, so a webhook receiver sees what they did; a failing one never
+      // costs a delivery (see combineHooks).
+      hooks: combineHooks(hooks, webhookHooks),
+      processing,
+      promotion,
+      demo,
+      authenticate: authenticate ?? createAuthenticate(config.auth),
+      metrics,
+      locker,
+      rateLimiter,
+      digests,
+    })
+    const drain = createRequestDrain({
+      onRefused: () => metrics.uploadsFailed.inc({ reason: ERROR_CODES.shuttingDown }),
+      errorHeaders: (origin) => ({
+        'Tus-Resumable': '1.0.0',
+        ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
+      }),
+    })
+    let started: Promise<void> | undefined
+    let stopCleanup = () => {}
+    return {
+      app,
+      fetch: drain.wrap(app.fetch),
+      drain,
+      runtime,
+      start() {
+        started ??= (async () => {
+          // Jobs that a crash or restart left unfinished run again; their outputs are deterministic.
+          await processing?.recover()
+          stopCleanup = scheduleCleanup({ backend, intervalMs: config.cleanupIntervalMs, logger })
+        })()
+        return started
+      },
+      async close() {
+        stopCleanup()
+        await closeBuilt()
+      },
+    }
   }
 }

@@ -29,7 +29,7 @@ describe('the ESM app, built by vite, behind the self-hosted example server', ()
     const appDirectory = await mkdtemp(path.join(tmpdir(), 'ferry-esm-app-'))
     await build({ root: path.join(examples, 'esm-app'), logLevel: 'warn', build: { outDir: appDirectory, emptyOutDir: true } })
     const store = await prepareStore('disk')
-    server = await startServerProcess({ ...store.env, APP_DIR: appDirectory, FERRY_PROCESSING: 'false' }, undefined, path.join(examples, 'self-hosted/server.mjs'))
+    server = await startServerProcess({ ...store.env, APP_DIR: appDirectory }, undefined, path.join(examples, 'self-hosted/server.mjs'))
     browser = await launchChromium()
   })
   afterAll(async () => {
@@ -49,6 +49,11 @@ describe('the ESM app, built by vite, behind the self-hosted example server', ()
     const stored = await page.$$eval('#list li', (items) => items.map((item) => ({ sha256: item.dataset.sha256, url: item.dataset.url })))
     expect(stored.map((file) => file.sha256).sort()).toEqual(files.map((file) => file.sha256).sort())
     expect(await page.textContent('#error')).toBe('')
+    await page.waitForFunction(() => [...document.querySelectorAll('#list strong')].every((state) => state.textContent === 'done'))
+    expect(await page.$$eval('#list li', (items) => items.map((item) => item.textContent))).toEqual([
+      expect.stringMatching(/^six\.bin: done stored as uploads\/alice\/others\/.+, SHA-256 [0-9a-f]{64}$/),
+      expect.stringMatching(/^one\.bin: done stored as uploads\/alice\/others\/.+, SHA-256 [0-9a-f]{64}$/),
+    ])
 
     const [cookie] = await browser.cookies(server.url)
     const alice = `${cookie?.name}=${cookie?.value}`
@@ -60,6 +65,17 @@ describe('the ESM app, built by vite, behind the self-hosted example server', ()
       expect((await fetch(url ?? '', { headers: { cookie: bob } })).status).toBe(404)
     }
     await page.close()
+  })
+
+  it('refuses a sign-in from another site’s page, and keeps /metrics to itself', async () => {
+    const crossSite = await fetch(`${server.url}/session`, {
+      method: 'POST',
+      headers: { Origin: 'https://elsewhere.example' },
+      body: new URLSearchParams({ name: 'mallory' }),
+    })
+    expect(crossSite.status).toBe(403)
+    expect(crossSite.headers.get('set-cookie')).toBeNull()
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(404)
   })
 
   it('answers 401 without a session, and the app’s pre-create hook refuses an upload without a file name', async () => {

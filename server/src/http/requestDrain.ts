@@ -4,7 +4,13 @@ import { ERROR_CODES } from '@ferry/protocol'
 import { FerryHttpError } from '../errors.js'
 import { settleWithin } from '../processing/queue/settleWithin.js'
 
-type Fetch = (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>
+/**
+ * `env` is @hono/node-server's `{ incoming, outgoing }` (an outer Hono app's `c.env`). Without it
+ * (`app.request()` in a test, another runtime) requests are still counted, but connections are
+ * not closed after them while draining, and checks that read the raw request (duplicate headers,
+ * checksum trailers) cannot run.
+ */
+type Fetch = (request: Request, env?: HttpBindings | Http2Bindings) => Response | Promise<Response>
 
 /** Requests that write (PATCH, and POST that may carry the first bytes): refused once draining. */
 const WRITES = new Set(['PATCH', 'POST'])
@@ -64,13 +70,13 @@ export function createRequestDrain(options: RequestDrainOptions = {}): RequestDr
   return {
     wrap: (fetch) => (request, env) => {
       if (drainingServer) {
-        env.outgoing.setHeader('Connection', 'close')
+        env?.outgoing.setHeader('Connection', 'close')
         if (WRITES.has(request.method)) {
           options.onRefused?.(request)
           return refuse(request)
         }
       }
-      env.outgoing.once('close', () => {
+      env?.outgoing.once('close', () => {
         if (drainingServer) closeIdle()
       })
       const handled = Promise.resolve(fetch(request, env))

@@ -21,14 +21,22 @@ export function createServerDigests({ serverHash, backend, soleWriter, logger }:
   const readsBack = backend.kind === 'disk'
   // Hashed in memory, with checkpoints trailing (see createStreamingDigests).
   const live = soleWriter && readsBack
-  return createStreamingDigests({
+  const busy = live ? createBusyGate() : undefined
+  const digests = createStreamingDigests({
     checkpoints: createHashCheckpoints(backend.documents),
     // Hashing in memory needs these only to continue an upload after a restart.
     workers: createHashWorkers({ eager: !live }),
     soleWriter,
-    trailWorkers: live ? createHashWorkers({ priority: 'background', pauseWhile: createBusyGate().flag }) : undefined,
+    trailWorkers: busy ? createHashWorkers({ priority: 'background', pauseWhile: busy.flag }) : undefined,
     offsetOf: (id) => backend.datastore.getUpload(id).then((upload) => upload.offset, () => undefined),
     readStored: readsBack ? (id, range) => backend.objects.read(backend.keyOf(id), range) : undefined,
     logger,
   })
+  return {
+    ...digests,
+    close: () => {
+      busy?.stop()
+      return digests.close()
+    },
+  }
 }

@@ -64,6 +64,8 @@ export interface StreamingDigests {
    * back. Uploads continue after it, but without trailing checkpoints.
    */
   flush(): Promise<void>
+  /** Ends the hash threads, after `flush`; nothing is hashed after it. */
+  close(): Promise<void>
 }
 
 export interface StreamingDigestOptions {
@@ -299,6 +301,10 @@ export function createStreamingDigests({
       await Promise.all([...trails].map((trail) => trail.stop()))
       await Promise.allSettled(pendingSaves)
       await saved.flush()
+    },
+
+    async close() {
+      await Promise.all([workers.terminate(), trailWorkers?.terminate()])
     },
   }
 

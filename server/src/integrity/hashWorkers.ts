@@ -224,8 +224,6 @@ function createBufferPool(size: number, spare: ArrayBuffer[]) {
 
 function startThread(hashWasm: string, background: boolean, pauseWhile: SharedArrayBuffer | undefined) {
   const worker = new Worker(`(${hashThread.toString()})()`, { eval: true, workerData: { hashWasm, background, pauseWhile } })
-  // Idle hash threads never keep the process alive.
-  worker.unref()
   const pending = new Map<number, Pending>()
   let nextSeq = 0
   const started = {
@@ -235,6 +233,8 @@ function startThread(hashWasm: string, background: boolean, pauseWhile: SharedAr
       if (started.failed) return Promise.reject(new Error('the hash worker stopped'))
       const seq = nextSeq++
       return new Promise((resolve, reject) => {
+        // A thread with work under way keeps the process alive until it answers; an idle one does not.
+        if (pending.size === 0) worker.ref()
         pending.set(seq, { resolve, reject })
         worker.postMessage({ ...message, seq }, transfer)
       })
@@ -243,6 +243,7 @@ function startThread(hashWasm: string, background: boolean, pauseWhile: SharedAr
   worker.on('message', (reply: { seq: number; value?: unknown; error?: string }) => {
     const call = pending.get(reply.seq)
     pending.delete(reply.seq)
+    if (pending.size === 0) worker.unref()
     if (reply.error === undefined) call?.resolve(reply.value)
     else call?.reject(new Error(reply.error))
   })
@@ -253,6 +254,8 @@ function startThread(hashWasm: string, background: boolean, pauseWhile: SharedAr
   }
   worker.on('error', fail)
   worker.on('exit', () => fail(new Error('the hash worker exited')))
+  // Idle until called. After the listeners: adding a 'message' listener refs the worker again.
+  worker.unref()
   return started
 }
 
