@@ -35,6 +35,9 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): (signa
   let started = false
 
   async function shutDown(signal: string): Promise<void> {
+    // Held until the exit below, whose code tells how the stop went: once the server is closed and
+    // the requests are cut off, nothing else need keep the process alive (the grace timers do not).
+    const keepAlive = setInterval(() => {}, 60_000)
     const deadline = Date.now() + graceMs
     const inFlight = drain.inFlight
     logger.info({ signal, graceMs, inFlight }, 'shutting down: finishing requests in flight')
@@ -55,6 +58,7 @@ export function createGracefulShutdown(options: GracefulShutdownOptions): (signa
     await settleWithin([closing], Math.max(deadline - Date.now(), MIN_CLOSE_MS))
     if (!closed) logger.warn('queues and connections did not close in time')
     logger.info({ drained, closed }, 'shut down')
+    clearInterval(keepAlive)
     exit(drained && closed ? 0 : 1)
   }
 
