@@ -48,8 +48,9 @@ const startup = holdSignalsDuringStartup({ graceMs: config.shutdownGraceMs, logg
 // answers 404.
 const SESSION_MS = 8 * 60 * 60 * 1000
 const sessions = new Map() // token → { user, expires }
+const sessionToken = (cookieHeader) => /(?:^|;\s*)session=([\w-]+)/.exec(cookieHeader ?? '')?.[1]
 const userOf = (cookieHeader) => {
-  const token = /(?:^|;\s*)session=([\w-]+)/.exec(cookieHeader ?? '')?.[1]
+  const token = sessionToken(cookieHeader)
   const session = token ? sessions.get(token) : undefined
   if (!session || session.expires < Date.now()) return undefined
   return session.user
@@ -99,7 +100,7 @@ app.post('/session', async (c) => {
   return c.json({ user: name })
 })
 app.delete('/session', (c) => {
-  const token = /(?:^|;\s*)session=([\w-]+)/.exec(c.req.header('cookie') ?? '')?.[1]
+  const token = sessionToken(c.req.header('cookie'))
   if (token) sessions.delete(token)
   setCookie(c, 'session', '', { path: '/', maxAge: 0 })
   return c.body(null, 204)

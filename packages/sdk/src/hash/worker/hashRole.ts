@@ -1,9 +1,6 @@
 import { createSHA256, type IHasher } from 'hash-wasm'
 import type { HashReply, HashRequest, HasherToReader, ReaderToHasher } from '../types.js'
 
-/** hash-wasm is fed this much at a time. */
-const UPDATE_SLICE = 1024 * 1024
-
 export function prepareHasher(): Promise<IHasher> {
   const ready = createSHA256()
   ready.catch(() => {}) // reported by the hash that awaits it
@@ -39,8 +36,7 @@ export async function hashSegments(
     segments.onmessage = ({ data }: MessageEvent<ReaderToHasher>) => {
       if (data.type === 'end') return resolve()
       if (data.start !== hashed) return reject(new Error(`read bytes from ${data.start}, hashed up to ${hashed}`))
-      const bytes = new Uint8Array(data.buffer, 0, data.length)
-      for (let at = 0; at < bytes.length; at += UPDATE_SLICE) sha256.update(bytes.subarray(at, at + UPDATE_SLICE))
+      sha256.update(new Uint8Array(data.buffer, 0, data.length))
       send({ type: 'buffer', buffer: data.buffer }, [data.buffer])
       hashed += data.length
       sinceCheckpoint += data.length
