@@ -19,7 +19,7 @@ import type { Authenticate } from './auth/types.js'
 import { createFileRemover } from './files/createFileRemover.js'
 import type { Metrics } from './metrics/createMetrics.js'
 import { metricsMiddleware } from './metrics/metricsMiddleware.js'
-import { runPostHook } from './hooks/runHooks.js'
+import { reportSettledProcessing } from './hooks/reportSettledProcessing.js'
 import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
 import type { StreamingDigests } from './integrity/createStreamingDigests.js'
@@ -177,7 +177,9 @@ export function createApp({
     )
     for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, metricsMiddleware(metrics))
   }
-  if (processing && hooks['post-process']) reportSettledProcessing(processing, hooks, logger)
+  if (processing && hooks['post-process']) {
+    reportSettledProcessing({ processing, hooks, locker: locker ?? new FerryMemoryLocker(), logger })
+  }
 
   // Own routes come before the catch-all tus routes. Hono routes HEAD to GET handlers, so this
   // one route serves both the tus HEAD (offset and metadata) and the download.
@@ -352,16 +354,4 @@ export function createApp({
     }
   }
   return app
-}
-
-/** Runs the `post-process` hook when a file's last job settles, whichever process ran it. */
-function reportSettledProcessing(processing: Processing, hooks: FerryHooks, logger: Logger): void {
-  processing.subscribe(undefined, (event) => {
-    if (event.type !== 'completed' && event.type !== 'failed') return
-    void processing.read(event.job.fileId, (name) => name).then((manifest) => {
-      if (manifest && (manifest.state === 'done' || manifest.state === 'failed')) {
-        return runPostHook(hooks, 'post-process', { fileId: event.job.fileId, manifest }, logger)
-      }
-    })
-  })
 }

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fetchImage, noisyJpeg, uploadBytes, waitForManifest } from '../helpers/processing.js'
@@ -82,6 +84,42 @@ describe('durable processing', () => {
       } finally {
         worker.kill('SIGTERM')
         await server.stop()
+      }
+    })
+
+    it('sends one post-process webhook per file from two server instances that both hear the jobs', async () => {
+      const received: string[] = []
+      const receiver = createServer((request, response) => {
+        received.push(String(request.headers['ferry-webhook-event']))
+        request.resume().on('end', () => response.writeHead(200).end())
+      })
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+      const store = await prepareStore('disk')
+      const env = {
+        ...store.env,
+        FERRY_QUEUE: 'bullmq',
+        FERRY_COORDINATION: 'redis',
+        FERRY_REDIS_URL: redis.url,
+        FERRY_LOG_LEVEL: 'warn',
+        FERRY_WEBHOOK_URLS: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+        FERRY_WEBHOOK_SECRET: 'a-test-secret-of-some-length',
+        FERRY_WEBHOOK_EVENTS: 'post-process',
+      }
+      const servers = await Promise.all([startServerProcess(env), startServerProcess(env)])
+      const worker = spawn(process.execPath, [workerScript], { env: { ...process.env, ...env }, stdio: 'ignore' })
+      try {
+        const files = await Promise.all(
+          [1, 2].map(async (n) => uploadBytes(servers[n - 1]?.url ?? '', await noisyJpeg(600, 400), `both-${n}.jpg`, 'image/jpeg')),
+        )
+        for (const file of files) expect((await waitForManifest(servers[0]?.url ?? '', file.id)).state).toBe('done')
+        await expect.poll(() => received.length, { timeout: 20_000 }).toBe(2)
+        // Time for a second instance's duplicate to arrive, if it were sent.
+        await new Promise((resolve) => setTimeout(resolve, 3000))
+        expect(received).toEqual(['post-process', 'post-process'])
+      } finally {
+        worker.kill('SIGTERM')
+        await Promise.all(servers.map((server) => server.stop()))
+        await new Promise((resolve) => receiver.close(resolve))
       }
     })
   })

@@ -47,6 +47,15 @@ export class ManifestStore {
     return this.documents.get<JobDocument>(jobPath(fileId, type))
   }
 
+  /** Whether the file's settled processing was reported (the `post-process` hook ran). */
+  async wasReported(fileId: string): Promise<boolean> {
+    return (await this.documents.get(reportedPath(fileId))) !== undefined
+  }
+
+  async markReported(fileId: string): Promise<void> {
+    await this.documents.put(reportedPath(fileId), { reportedAt: new Date().toISOString() })
+  }
+
   /** The manifest as clients see it; `outputUrl` turns an output's name into its URL. */
   async read(
     fileId: string,
@@ -96,4 +105,5 @@ export function overallState(jobs: Pick<ProcessingJobStatus, 'state'>[]): Proces
 
 const isSettled = (job: JobDocument | undefined) => job?.state === 'done' || job?.state === 'failed'
 const planPath = (fileId: string) => `manifests/${fileId}/plan.json`
+const reportedPath = (fileId: string) => `manifests/${fileId}/reported.json`
 const jobPath = (fileId: string, type: ProcessingJobType) => `manifests/${fileId}/jobs/${type}.json`

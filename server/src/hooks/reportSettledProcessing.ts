@@ -1,0 +1,56 @@
+import type { Locker } from '@tus/utils'
+import type { Logger } from 'pino'
+import type { Processing } from '../processing/createProcessing.js'
+import { runPostHook } from './runHooks.js'
+import type { FerryHooks } from './types.js'
+
+export interface SettledProcessingOptions {
+  processing: Processing
+  hooks: FerryHooks
+  /** The upload locker: shared by every instance when they coordinate through Redis. */
+  locker: Locker
+  logger: Logger
+  /** How long a report waits for another one of the same file. @default 30000 */
+  lockTimeoutMs?: number
+}
+
+/**
+ * Runs the `post-process` hook once per file, when its last job settles, whichever process ran it.
+ * Two jobs of a file can settle at the same moment, and with BullMQ every server instance hears
+ * every job event: each one would see the manifest settled and report it. So a report is claimed
+ * under the file's lock and marked in the manifest once its hook has run; whoever comes next finds
+ * the mark. Reports are not replayed after a restart: a file whose last job settled while every
+ * listening instance died before its hook ran is not reported.
+ * @returns a function that stops listening
+ */
+export function reportSettledProcessing({
+  processing,
+  hooks,
+  locker,
+  logger,
+  lockTimeoutMs = 30_000,
+}: SettledProcessingOptions): () => void {
+  const { manifests } = processing
+
+  async function reportOnce(fileId: string): Promise<void> {
+    const lock = locker.newLock(`post-process:${fileId}`)
+    // A report holds the lock for a few document reads and writes: nobody needs to ask for it back.
+    await lock.lock(AbortSignal.timeout(lockTimeoutMs), () => {})
+    try {
+      const manifest = await processing.read(fileId, (name) => name)
+      if (!manifest || (manifest.state !== 'done' && manifest.state !== 'failed')) return
+      if (await manifests.wasReported(fileId)) return
+      await runPostHook(hooks, 'post-process', { fileId, manifest }, logger)
+      await manifests.markReported(fileId)
+    } finally {
+      await lock.unlock()
+    }
+  }
+
+  return processing.subscribe(undefined, (event) => {
+    if (event.type !== 'completed' && event.type !== 'failed') return
+    reportOnce(event.job.fileId).catch((error: unknown) =>
+      logger.warn({ err: error, fileId: event.job.fileId }, 'reporting settled processing failed'),
+    )
+  })
+}
