@@ -1,8 +1,9 @@
 // Server upload throughput on loopback: Ferry's tus endpoint (8 MiB PATCH chunks, digest checked at
 // the end) against the plain peer on the same machine in the same run: a minimal Node server that
 // streams a PUT to disk (and stock @tus/server + @tus/file-store, for what the protocol's requests
-// cost), and a plain S3 PutObject to the same S3 server. On S3 also Ferry's store
-// and stock @tus/s3-store driven directly, without HTTP (what the store alone costs). And the Ferry
+// cost), and a plain S3 PutObject to the same S3 server (and stock @tus/server + @tus/s3-store over
+// HTTP). On S3 also Ferry's store and stock @tus/s3-store driven directly, without HTTP (what the
+// store alone costs). And the Ferry
 // server's peak resident memory above its idle size during each contender's uploads (< 64 MiB).
 //
 //   node bench/server-throughput.mjs [--size-mib 256] [--rounds 3] [--stores disk,s3] [--ferry-main server/dist/main.js]
@@ -217,6 +218,9 @@ if (stores.includes('s3')) {
   // What the SHA-256 and the promotion copy cost: the same server without each.
   const rereading = await startFerry({ ...s3Env, FERRY_SERVER_HASH: 'reread' })
   const unpromoted = await startFerry({ ...s3Env, FERRY_PROMOTE: 'false' })
+  // The stock server over HTTP, in a process of its own like the Ferry server: the issue's anchor.
+  const storeConfig = { bucket: 'bench', ...clientConfig }
+  const stockTus = await startPeerServer('tus-s3', JSON.stringify({ partSize: 8 * MIB, s3ClientConfig: storeConfig }))
   let counter = 0
   const ferryRuns = withResidentGrowth(
     [
@@ -249,7 +253,6 @@ if (stores.includes('s3')) {
     ),
   ]
   // The stores alone, as @tus/server drives them, without HTTP: what the store costs by itself.
-  const storeConfig = { bucket: 'bench', ...clientConfig }
   const { createS3Backend } = await import(
     path.join(path.dirname(path.resolve(root, values['ferry-main'])), 'storage/s3Backend.js')
   )
@@ -280,6 +283,7 @@ if (stores.includes('s3')) {
       ...ferryRuns.contenders,
       ...variantRuns.flatMap((variant) => variant.contenders),
       ...storesAlone,
+      { name: 'stock @tus/server + @tus/s3-store, 8 MiB PATCHes, no hash', run: () => tusUpload(`${stockTus.origin}/files/`, 8 * MIB) },
       {
         name: 'plain PutObject of the same file',
         run: () =>
@@ -300,6 +304,7 @@ if (stores.includes('s3')) {
     RSS_LIMIT_MIB,
   )
   for (const server of [ferry, rereading, unpromoted]) server.stop()
+  await stockTus.stop()
   const stop = spawn('bash', [path.join(root, 'scripts/s3/stop.sh'), path.join(work, 's3')], { stdio: 'ignore' })
   await new Promise((resolve) => stop.on('exit', resolve))
 }

@@ -11,8 +11,11 @@ export interface StartupSignalsOptions {
 }
 
 export interface StartupSignals {
-  /** Start-up is done: signals go to `handler` from now on, and one held meanwhile goes there now. */
-  release(handler: (signal: string) => void): void
+  /**
+   * Start-up is done: signals go to `handler` from now on, and one held meanwhile goes there now,
+   * with when it arrived (its grace counts from then, not from the end of start-up).
+   */
+  release(handler: (signal: string, receivedAt?: number) => void): void
 }
 
 /**
@@ -24,6 +27,7 @@ export interface StartupSignals {
  */
 export function holdSignalsDuringStartup({ graceMs, logger, exit = (code) => process.exit(code) }: StartupSignalsOptions): StartupSignals {
   let held: string | undefined
+  let heldAt = 0
   let giveUp: NodeJS.Timeout | undefined
   const hold = (signal: string) => {
     if (held !== undefined) {
@@ -32,6 +36,7 @@ export function holdSignalsDuringStartup({ graceMs, logger, exit = (code) => pro
       return
     }
     held = signal
+    heldAt = Date.now()
     logger.info({ signal, graceMs }, 'signal during start-up: shutting down once started')
     giveUp = setTimeout(() => {
       logger.warn({ signal, graceMs }, 'start-up did not finish within the shutdown grace: exiting')
@@ -47,7 +52,7 @@ export function holdSignalsDuringStartup({ graceMs, logger, exit = (code) => pro
         process.on(signal, handler)
       }
       clearTimeout(giveUp)
-      if (held !== undefined) handler(held)
+      if (held !== undefined) handler(held, heldAt)
     },
   }
 }

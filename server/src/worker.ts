@@ -21,11 +21,12 @@ async function main(): Promise<void> {
   // Running jobs get the configured grace (the queue's close waits that long), then a little
   // for the connections to close; past that the exit says the stop was not clean.
   let stopping = false
-  const shutdown = () => {
+  const shutdown = (_signal: string, receivedAt = Date.now()) => {
     // A second signal means now.
     if (stopping) process.exit(1)
     stopping = true
-    setTimeout(() => process.exit(1), config.shutdownGraceMs + 2_000).unref()
+    // The grace counts from the signal, which start-up may have held.
+    setTimeout(() => process.exit(1), Math.max(receivedAt + config.shutdownGraceMs - Date.now(), 0) + 2_000).unref()
     void runtime.close().then(() => process.exit(0))
   }
   startup.release(shutdown)
