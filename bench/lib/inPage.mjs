@@ -58,7 +58,7 @@ export async function rawHashWasm() {
  * was sent (seconds from the start), and with `heapSampleMs` samples
  * `performance.memory.usedJSHeapSize` (precise with --enable-precise-memory-info) meanwhile.
  */
-export async function ferryUpload({ endpoint, chunkSize, heapSampleMs, knownSha256, chunkChecksums = true, rereadChunks }) {
+export async function ferryUpload({ endpoint, chunkSize, heapSampleMs, knownSha256, chunkChecksums = true, rereadChunks, parallelUploads = 1 }) {
   const file = document.getElementById('picker').files[0]
   const heap = []
   const sampler = heapSampleMs
@@ -77,7 +77,7 @@ export async function ferryUpload({ endpoint, chunkSize, heapSampleMs, knownSha2
     : rereadChunks
       ? { digest: (blob, { chunkDigests, ...options }) => worker.digest(blob, options) }
       : undefined
-  const upload = new Ferry.FerryUpload(file, { endpoint, chunkSize, followProcessing: false, hasher, chunkChecksums })
+  const upload = new Ferry.FerryUpload(file, { endpoint, chunkSize, followProcessing: false, hasher, chunkChecksums, parallelUploads })
   upload.on('hash-progress', ({ bytesHashed, bytesTotal }) => {
     if (bytesHashed === bytesTotal) timeline.hashed ??= since()
   })

@@ -6,7 +6,7 @@ import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
 import { FerryHttpError } from './errors.js'
-import { corsHeaders, DOWNLOAD_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
+import { corsHeaders, DOWNLOAD_HEADERS, FINAL_CREATION_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
 import { CHECKSUM_ALGORITHMS } from './tus/chunkChecksum.js'
 import { trailerReader } from './http/incomingMessage.js'
 import { requestLog } from './http/requestLog.js'
@@ -213,6 +213,7 @@ export function createApp({
     concatenation,
     finalize,
     tusError,
+    corsHeaders: (origin) => corsHeaders(origin, config.corsOrigins, FINAL_CREATION_HEADERS),
     createWithUpload,
     maxSize: config.maxSize,
   })

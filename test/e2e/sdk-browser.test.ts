@@ -324,6 +324,16 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     expect(outcome.file?.state).toBe('verified')
     await expectStored(outcome, file12)
   })
+
+  it('joins parallel partial uploads from a page on another origin (the final creation answers CORS)', async () => {
+    await page.setInputFiles('#picker', file12.path)
+    // The page is the proxy's origin; the server, on another port, is another origin.
+    await startUpload(page, { endpoint: `${server.url}/files/`, chunkSize: 2 * MIB, parallelUploads: 2, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.file?.state).toBe('verified')
+    await expectStored(outcome, file12)
+  })
 })
 
 describe('the SDK in Chromium against stock @tus/server', () => {

@@ -1,6 +1,6 @@
 /**
- * CORS headers for the answers this server builds itself: downloads, and tus errors raised before
- * @tus/server sees the request. @tus/server answers CORS for the requests it handles but leaves
+ * CORS headers for the answers this server builds itself: downloads, final uploads' creations, and
+ * tus errors raised before @tus/server sees the request. @tus/server answers CORS for the requests it handles but leaves
  * GET bare, and Hono's `cors()` cannot wrap those routes because HEAD (which Hono routes to GET
  * handlers) must keep the tus server's own `Access-Control-Expose-Headers`.
  */
@@ -19,3 +19,5 @@ export function corsHeaders(
 
 export const DOWNLOAD_HEADERS = ['Content-Length', 'Content-Range', 'Content-Disposition', 'ETag', 'Repr-Digest']
 export const TUS_ERROR_HEADERS = ['Tus-Resumable', 'Upload-Offset', 'Retry-After']
+/** What a browser reads from the answer to a final upload's creation, which this server builds. */
+export const FINAL_CREATION_HEADERS = ['Location', 'Tus-Resumable', 'Upload-Concat', 'Upload-Offset']

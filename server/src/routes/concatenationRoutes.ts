@@ -21,6 +21,11 @@ export interface ConcatenationRouteOptions {
   finalize: ReturnType<typeof createFinalizer>
   /** Builds an error answer with the tus and CORS headers a browser needs to read it. */
   tusError: (error: FerryHttpError, origin: string | undefined) => Response
+  /**
+   * CORS headers for a final upload's creation, by the request's Origin: @tus/server adds them to
+   * the answers it builds, and a browser on another origin cannot read one without them.
+   */
+  corsHeaders: (origin: string | undefined) => Record<string, string>
   /** Creates an upload whose creation request carries its first bytes. */
   createWithUpload: CreateWithUpload
   /** `Tus-Max-Size`, which a final upload's length may not pass either; 0 for none. */
@@ -37,6 +42,7 @@ export function createConcatenationRoutes({
   concatenation,
   finalize,
   tusError,
+  corsHeaders,
   createWithUpload,
   maxSize,
 }: ConcatenationRouteOptions) {
@@ -83,7 +89,12 @@ export function createConcatenationRoutes({
         }
         const { final, assembled } = await concatenation.createFinal(ids, owner, vet, digest)
         const location = new URL(`${TUS_PATH}/${final.id}`, c.req.url).href
-        const headers = { 'Tus-Resumable': '1.0.0', Location: location, 'Upload-Concat': `final;${ids.map((id) => `${TUS_PATH}/${id}`).join(' ')}` }
+        const headers = {
+          'Tus-Resumable': '1.0.0',
+          Location: location,
+          'Upload-Concat': `final;${ids.map((id) => `${TUS_PATH}/${id}`).join(' ')}`,
+          ...corsHeaders(c.req.header('origin')),
+        }
         if (!assembled) return c.body(null, 201, headers)
         const { record, processing } = await finalize(final, digest, c.req.raw)
         const eventsUrl = processing === 'none' ? undefined : new URL(`/api/files/${final.id}/events`, c.req.url).href

@@ -35,7 +35,18 @@ export function parseDescription(body: string, status: number): FileDescription 
   })
 }
 
-export function fromTusError(error: Error | DetailedError): FerryError {
+/**
+ * tus-js-client's failure as a FerryError. It hands over an Error (a DetailedError when there was
+ * an answer) except where it passes on a request's rejection unwrapped: the final POST of a
+ * parallel upload rejects with the XHR's error event, which has no message.
+ */
+export function fromTusError(error: Error | DetailedError | Event): FerryError {
+  if (!(error instanceof Error)) {
+    return new FerryError('a request failed without an answer the browser could read (network, or CORS)', {
+      code: 'network',
+      cause: error,
+    })
+  }
   const response = 'originalResponse' in error ? error.originalResponse : null
   if (response) {
     return errorFromResponse(
