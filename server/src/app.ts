@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { ERROR_CODES, WANT_DIGEST_HEADER } from '@ferry/protocol'
 import { type Locker, Metadata, type Upload } from '@tus/utils'
 import { Hono, type MiddlewareHandler } from 'hono'
+import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
@@ -251,6 +252,19 @@ export function createApp({
     const error = new FerryHttpError(412, ERROR_CODES.unsupportedVersion, 'this server speaks tus 1.0.0 (Tus-Resumable: 1.0.0)')
     return error.toResponse({ ...errorHeaders(c.req.header('origin')), 'Tus-Version': '1.0.0' })
   }
+  // The file API answers the same origins as the tus routes: an app on another origin lists and
+  // deletes files, and follows processing (EventSource), like it uploads. Its preflight needs no
+  // credentials, so it comes before the auth.
+  app.use(
+    '/api/*',
+    cors({
+      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+      allowMethods: ['GET', 'HEAD', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+      exposeHeaders: DOWNLOAD_HEADERS,
+      maxAge: 86_400,
+    }),
+  )
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, rejectDuplicateHeaders({ errorHeaders }))
   for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion)
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)
