@@ -370,7 +370,10 @@ export class FerryUpload extends Emitter<UploadEvents> {
    * succeeded by then, so `start()` has already resolved.
    */
   #followProcessing(eventsUrl: string): void {
-    followProcessing(eventsUrl, { onEvent: (event) => this.emit('processing', event) }).then(
+    followProcessing(eventsUrl, {
+      headers: this.options.headers,
+      onEvent: (event) => this.emit('processing', event),
+    }).then(
       (manifest) => {
         this.#setState('done')
         this.emit('processed', manifest)

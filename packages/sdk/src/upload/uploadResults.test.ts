@@ -23,7 +23,14 @@ describe('fromTusError', () => {
 
   it('reads the status and body of a DetailedError with a response', () => {
     const response = { getStatus: () => 413, getBody: () => '{"error":{"code":"too-large","message":"too big"}}' }
-    const error = fromTusError(new DetailedError('tus: unexpected response', undefined, undefined, response as never))
+    // The runtime constructor takes (message, causingError, request, response); the types omit it.
+    const detailed = new (DetailedError as unknown as new (...args: unknown[]) => DetailedError)(
+      'tus: unexpected response',
+      undefined,
+      undefined,
+      response,
+    )
+    const error = fromTusError(detailed)
     expect(error.status).toBe(413)
   })
 })
