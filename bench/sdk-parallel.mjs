@@ -83,7 +83,11 @@ try {
     const samples = new Map(contenders.map(({ name }) => [name, []]))
     for (let round = 0; round < rounds; round++) {
       progress(`${link.name}: round ${round + 1} of ${rounds}`)
-      for (const { name, run } of round % 2 === 0 ? contenders : [...contenders].reverse()) samples.get(name).push(await run())
+      for (const { name, run } of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+        const mbPerSecond = await run()
+        samples.get(name).push(mbPerSecond)
+        progress(`${name}: ${mbPerSecond.toFixed(0)} MB/s`)
+      }
     }
     await page.close()
     printTable(

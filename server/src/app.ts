@@ -253,8 +253,8 @@ export function createApp({
     return error.toResponse({ ...errorHeaders(c.req.header('origin')), 'Tus-Version': '1.0.0' })
   }
   // The file API answers the same origins as the tus routes: an app on another origin lists and
-  // deletes files, and follows processing (EventSource), like it uploads. Its preflight needs no
-  // credentials, so it comes before the auth.
+  // deletes files, and follows processing, as it uploads. A preflight carries no credentials, so
+  // this comes before the auth.
   app.use(
     '/api/*',
     cors({
