@@ -71,7 +71,9 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
     onClosed?.()
   }
   const giveUp = (id: string, error: unknown) => {
-    if (!closed) logger.warn({ err: error, uploadId: id }, 'the hash checkpoints of this upload stop here')
+    // An upload terminated while its trail was catching up is gone, which is no fault of anyone's.
+    const gone = (error as { status_code?: number } | undefined)?.status_code === 404
+    if (!closed) logger[gone ? 'debug' : 'warn']({ err: error, uploadId: id }, 'the hash checkpoints of this upload stop here')
     close()
   }
   // `save()` covers exactly what was handed over so far, whatever is handed over after the call.
