@@ -3,25 +3,28 @@
 // with 1, 2 and 4 partial uploads, in one Chromium page, rounds alternated, on three links:
 // loopback, 50 MB/s, and 50 MB/s with 40 ms of latency per request (CDP network emulation, which
 // shares the link's bandwidth between the requests in flight). Every upload's digest is checked by
-// the server and against the file.
+// the server and against the file. Beside them, for reference, stock tus-js-client (no hashing, one
+// stream, the same chunks) → stock @tus/server + @tus/file-store.
 //
-//   node bench/sdk-parallel.mjs [--size-mib 256] [--rounds 5] [--parallel 1,2,4]
+//   node bench/sdk-parallel.mjs [--size-mib 256] [--rounds 5] [--parallel 1,2,4] [--links 1,2,3]
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
 import { writeRandomFile } from './lib/files.mjs'
-import { ferryUpload } from './lib/inPage.mjs'
+import { ferryUpload, stockTusUpload } from './lib/inPage.mjs'
 import { median, printTable } from './lib/measure.mjs'
 import { startPageServer } from './lib/pageServer.mjs'
-import { startFerryServer } from './lib/processes.mjs'
+import { startFerryServer, startPeerServer } from './lib/processes.mjs'
 
 const { values } = parseArgs({
   options: {
     'size-mib': { type: 'string', default: '256' },
     rounds: { type: 'string', default: '5' },
     parallel: { type: 'string', default: '1,2,4' },
+    // Which of the links below to run, by number.
+    links: { type: 'string', default: '1,2,3' },
   },
 })
 const MIB = 1024 * 1024
@@ -44,6 +47,9 @@ try {
   const source = await writeRandomFile(path.join(work, 'source.bin'), size)
   const ferry = await startFerryServer(path.join(work, 'data'))
   cleanups.push(ferry.stop)
+  await mkdir(path.join(work, 'stock'))
+  const stockTus = await startPeerServer('tus', path.join(work, 'stock'))
+  cleanups.push(stockTus.stop)
   const pageServer = await startPageServer()
   cleanups.push(pageServer.close)
   const browser = await chromium.launch({
@@ -54,7 +60,9 @@ try {
 
   console.log('# One file as parallel partial uploads (tus concatenation), Ferry SDK → Ferry server\n')
   console.log(`file ${size / MIB} MiB, file-backed; PATCHes of 8 MiB; ${rounds} rounds, alternated, order reversed each round.`)
+  const chosen = new Set(values.links.split(',').map(Number))
   for (const [index, link] of LINKS.entries()) {
+    if (!chosen.has(index + 1)) continue
     const page = await browser.newPage()
     if (link.conditions) {
       const cdp = await page.context().newCDPSession(page)
@@ -76,10 +84,18 @@ try {
       return size / 1e6 / result.seconds
     }
     // The baseline, one upload, goes last in the table.
-    const contenders = [...counts].sort((a, b) => b - a).map((count) => ({
-      name: count === 1 ? 'one upload (the default)' : `${count} partial uploads, then concatenated`,
-      run: uploadIn(count),
-    }))
+    const stock = async () => {
+      const result = await page.evaluate(stockTusUpload, { endpoint: `${stockTus.origin}/files`, chunkSize })
+      if (result.error) throw new Error(`stock tus-js-client: ${result.error}`)
+      return size / 1e6 / result.seconds
+    }
+    const contenders = [
+      { name: 'reference: stock tus-js-client → stock @tus/server, one stream, no hashing', run: stock },
+      ...[...counts].sort((a, b) => b - a).map((count) => ({
+        name: count === 1 ? 'one upload (the default)' : `${count} partial uploads, then concatenated`,
+        run: uploadIn(count),
+      })),
+    ]
     const samples = new Map(contenders.map(({ name }) => [name, []]))
     for (let round = 0; round < rounds; round++) {
       progress(`${link.name}: round ${round + 1} of ${rounds}`)
