@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from 'playwright-core'
+import { launchBenchBrowser, openPageOnLink } from './lib/benchBrowser.mjs'
 import { writeRandomFile } from './lib/files.mjs'
 import { ferryUpload, prepareBuffers, rawHashWasm, sdkDigest } from './lib/inPage.mjs'
 import { median, printTable } from './lib/measure.mjs'
@@ -49,20 +49,12 @@ try {
   cleanups.push(ferry.stop)
   const pageServer = await startPageServer()
   cleanups.push(pageServer.close)
-  const browser = await chromium.launch({
-    executablePath: process.env.FERRY_CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  const browser = await launchBenchBrowser()
   cleanups.push(() => browser.close())
 
   /** A page with both builds: `window.Ferry` is switched to the one a run uses. */
   async function openPage(networkConditions) {
-    const page = await browser.newPage()
-    if (networkConditions) {
-      const cdp = await page.context().newCDPSession(page)
-      await cdp.send('Network.enable')
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, ...networkConditions })
-    }
+    const page = await openPageOnLink(browser, networkConditions)
     await page.goto(pageServer.origin)
     await page.evaluate(() => (window.FerryBuilds = { current: window.Ferry }))
     await page.addScriptTag({ content: baselineBundle })

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from 'playwright-core'
+import { launchBenchBrowser, openPageOnLink } from './lib/benchBrowser.mjs'
 import { writeRandomFile } from './lib/files.mjs'
 import { ferryUpload, stockTusUpload } from './lib/inPage.mjs'
 import { median, printTable } from './lib/measure.mjs'
@@ -52,10 +52,7 @@ try {
   cleanups.push(stockTus.stop)
   const pageServer = await startPageServer()
   cleanups.push(pageServer.close)
-  const browser = await chromium.launch({
-    executablePath: process.env.FERRY_CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  const browser = await launchBenchBrowser()
   cleanups.push(() => browser.close())
 
   console.log('# One file as parallel partial uploads (tus concatenation), Ferry SDK → Ferry server\n')
@@ -63,12 +60,7 @@ try {
   const chosen = new Set(values.links.split(',').map(Number))
   for (const [index, link] of LINKS.entries()) {
     if (!chosen.has(index + 1)) continue
-    const page = await browser.newPage()
-    if (link.conditions) {
-      const cdp = await page.context().newCDPSession(page)
-      await cdp.send('Network.enable')
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, ...link.conditions })
-    }
+    const page = await openPageOnLink(browser, link.conditions)
     page.on('crash', () => console.error('page crashed'))
     page.on('pageerror', (error) => console.error(`page error: ${error.stack}`))
     await page.goto(pageServer.origin)
