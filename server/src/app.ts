@@ -254,17 +254,22 @@ export function createApp({
   }
   // The file API answers the same origins as the tus routes: an app on another origin lists and
   // deletes files, and follows processing, as it uploads. A preflight carries no credentials, so
-  // this comes before the auth.
-  app.use(
-    '/api/*',
-    cors({
-      origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
-      allowMethods: ['GET', 'HEAD', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
-      exposeHeaders: DOWNLOAD_HEADERS,
-      maxAge: 86_400,
-    }),
-  )
+  // this comes before the auth; the headers a preflight asks for are allowed (the authenticate hook
+  // decides which it reads). Not for any origin without authentication (the demo's defaults):
+  // every page a visitor opens could then list and delete the files of a server only that visitor
+  // reaches (one on localhost or an intranet).
+  const openToAnyone = config.corsOrigins === '*' && authenticate === authenticateAnonymously
+  if (!openToAnyone) {
+    app.use(
+      '/api/*',
+      cors({
+        origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+        allowMethods: ['GET', 'HEAD', 'DELETE', 'OPTIONS'],
+        exposeHeaders: DOWNLOAD_HEADERS,
+        maxAge: 86_400,
+      }),
+    )
+  }
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, rejectDuplicateHeaders({ errorHeaders }))
   for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion)
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)

@@ -45,12 +45,22 @@ describe('createGracefulShutdown', () => {
     expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(GRACE_MS)
   })
 
+  it('takes the whole grace when called as a signal listener, with the signal number second', async () => {
+    const started = await serverWithStuckRequest()
+    server = started.server
+    const signalledAt = Date.now()
+    // What `process.on('SIGTERM', shutdown)` does: Node passes the name and the number (15).
+    ;(started.shutdown as (signal: string, number: number) => void)('SIGTERM', 15)
+    expect(await started.exit).toBe(1)
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(GRACE_MS)
+  })
+
   it('counts the grace from when a held signal arrived, not from when start-up released it', async () => {
     const started = await serverWithStuckRequest()
     server = started.server
     const releasedAt = Date.now()
     // Start-up held the signal for most of the grace.
-    started.shutdown('SIGTERM', releasedAt - (GRACE_MS - 200))
+    started.shutdown('SIGTERM', { receivedAt: releasedAt - (GRACE_MS - 200) })
     expect(await started.exit).toBe(1)
     // What is left of the grace, at least a second for the requests, and the cut-off's 2 s: well
     // under a second whole grace plus that.

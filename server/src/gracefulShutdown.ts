@@ -28,7 +28,8 @@ export interface GracefulShutdownOptions {
  * requests in flight finish (a PATCH stores its bytes and releases its lock), then closes the rest
  * and exits 0. If the grace runs out, the remaining requests are cut off, as a client going away
  * would, and the exit code is 1. A second signal exits at once with 1. The grace counts from
- * `receivedAt` when given: a signal held during start-up has already spent part of it.
+ * `held.receivedAt` when given: a signal held during start-up has already spent part of it. (As a
+ * `process.on` listener it is called with the signal's number second, which is not an object.)
  *
  * @example
  * const shutdown = createGracefulShutdown({ server, drain, graceMs: 8000, logger, close })
@@ -36,7 +37,7 @@ export interface GracefulShutdownOptions {
  */
 export function createGracefulShutdown(
   options: GracefulShutdownOptions,
-): (signal: string, receivedAt?: number) => void {
+): (signal: string, held?: { receivedAt?: number }) => void {
   const { server, drain, graceMs, logger, close, exit = (code) => process.exit(code) } = options
   let started = false
 
@@ -68,13 +69,14 @@ export function createGracefulShutdown(
     exit(drained && closed ? 0 : 1)
   }
 
-  return (signal, receivedAt = Date.now()) => {
+  return (signal, held) => {
     if (started) {
       logger.warn({ signal }, 'second signal: exiting without waiting')
       exit(1)
       return
     }
     started = true
+    const receivedAt = typeof held === 'object' && typeof held.receivedAt === 'number' ? held.receivedAt : Date.now()
     void shutDown(signal, receivedAt)
   }
 }

@@ -15,7 +15,7 @@ export interface StartupSignals {
    * Start-up is done: signals go to `handler` from now on, and one held meanwhile goes there now,
    * with when it arrived (its grace counts from then, not from the end of start-up).
    */
-  release(handler: (signal: string, receivedAt?: number) => void): void
+  release(handler: (signal: string, held?: { receivedAt: number }) => void): void
 }
 
 /**
@@ -49,10 +49,11 @@ export function holdSignalsDuringStartup({ graceMs, logger, exit = (code) => pro
       for (const signal of SIGNALS) {
         process.off(signal, hold)
         // `on`, not `once`: a second signal reaches the handler, which then exits at once.
-        process.on(signal, handler)
+        // Only the name: Node passes the signal's number second, which is no `held`.
+        process.on(signal, (name: string) => handler(name))
       }
       clearTimeout(giveUp)
-      if (held !== undefined) handler(held, heldAt)
+      if (held !== undefined) handler(held, { receivedAt: heldAt })
     },
   }
 }

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   // Running jobs get the configured grace (the queue's close waits that long), then a little
   // for the connections to close; past that the exit says the stop was not clean.
   let stopping = false
-  const shutdown = (_signal: string, receivedAt = Date.now()) => {
+  const shutdown = (_signal: string, held?: { receivedAt: number }) => {
+    const receivedAt = held?.receivedAt ?? Date.now()
     // A second signal means now.
     if (stopping) process.exit(1)
     stopping = true

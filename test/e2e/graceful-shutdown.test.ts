@@ -105,7 +105,8 @@ describe.each(STORE_KINDS)('graceful shutdown on the %s store', (kind) => {
     metricsRead.finish('\r\n')
     expect(await metricsRead.closed).toMatch(/^ferry_uploads_failed_total\{reason="shutting-down"\} 1$/m)
 
-    await inFlight.send(bytes.subarray(4 * MIB, stored))
+    // Slower than the least time a stop gives requests (1 s): only the configured grace lets it end.
+    await inFlight.send(bytes.subarray(4 * MIB, stored), 100)
     inFlight.end()
     const answer = await inFlight.answered
     const answeredAt = Date.now()

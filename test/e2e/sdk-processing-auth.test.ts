@@ -65,6 +65,20 @@ describe('the SDK follows processing with a bearer token, from another origin', 
       const processing = events.filter((event) => event.type === 'processing')
       expect(processing[0]?.payload.type).toBe('snapshot')
       expect(events.find((event) => event.type === 'processed')?.payload.state).toBe('done')
+
+      // The file API answers that origin too, with the token: read, list, delete.
+      const id = (outcome.file as { id?: string } | undefined)?.id ?? ''
+      const fromPage = await page.evaluate(
+        async ({ api, id, authorization }) => {
+          const headers = { Authorization: authorization }
+          const described = await fetch(`${api}/${id}`, { headers })
+          const listed = await fetch(`${api}?limit=5`, { headers })
+          const deleted = await fetch(`${api}/${id}`, { method: 'DELETE', headers })
+          return { described: (await described.json()).id, listed: listed.status, deleted: deleted.status }
+        },
+        { api: `${server.url}/api/files`, id, authorization: `Bearer ${await tokenFor('alice')}` },
+      )
+      expect(fromPage).toEqual({ described: id, listed: 200, deleted: 204 })
     } finally {
       await page.close()
     }

@@ -63,10 +63,11 @@ export async function followProcessing(
         ...(signal ? { signal } : {}),
       })
       // A server error may pass; anything else the server refused will not change by asking again.
-      if (!response.ok && response.status < 500 && response.status !== 429) {
-        throw unavailable(`the server answered ${response.status}`, response.status)
-      }
       if (!response.ok || !response.body) {
+        await response.body?.cancel().catch(() => undefined)
+        if (response.status < 500 && response.status !== 429) {
+          throw unavailable(`the server answered ${response.status}`, response.status)
+        }
         lastError = `the server answered ${response.status}`
       } else {
         for await (const message of readServerSentEvents(response.body)) {

@@ -51,6 +51,24 @@ describe('readServerSentEvents', () => {
     }
   })
 
+  it('cancels the body when the caller stops reading early', async () => {
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('event: a\ndata: 1\n\n'))
+        // Left open, as a server's event stream is.
+      },
+      cancel() {
+        cancelled = true
+      },
+    })
+    for await (const event of readServerSentEvents(body)) {
+      expect(event).toEqual({ event: 'a', data: '1' })
+      break
+    }
+    expect(cancelled).toBe(true)
+  })
+
   it('drops an event the stream ends before closing', async () => {
     expect(await collect(bodyOf('event: a\ndata: 1\n\nevent: b\ndata: 2\n'))).toEqual([{ event: 'a', data: '1' }])
   })

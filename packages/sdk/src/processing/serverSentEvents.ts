@@ -7,7 +7,8 @@ export interface ServerSentEvent {
 /**
  * The events of a `text/event-stream` body, by the HTML spec's parsing rules: lines end with LF,
  * CR or CRLF (even split across chunks), `data` lines join with LF, comments (`:`) and `id`/`retry`
- * are skipped, and an event is dispatched at a blank line when it has data.
+ * are skipped, and an event is dispatched at a blank line when it has data. The body is cancelled
+ * once the caller stops reading.
  *
  * @example
  * for await (const { event, data } of readServerSentEvents(response.body)) console.log(event, data)
@@ -50,6 +51,9 @@ export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): A
       if (done) return
     }
   } finally {
+    // Also when the caller stops early (it found what it waited for, or a listener failed): the
+    // connection is closed rather than left open on the server's heartbeats.
+    await reader.cancel().catch(() => undefined)
     reader.releaseLock()
   }
 }
