@@ -76,7 +76,8 @@ export function createGracefulShutdown(
       return
     }
     started = true
-    const receivedAt = typeof held === 'object' && typeof held.receivedAt === 'number' ? held.receivedAt : Date.now()
+    // `(15)?.receivedAt` is undefined, so a signal number falls back to now like a missing `held`.
+    const receivedAt = typeof held?.receivedAt === 'number' ? held.receivedAt : Date.now()
     void shutDown(signal, receivedAt)
   }
 }
