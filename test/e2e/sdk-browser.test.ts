@@ -137,6 +137,10 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
   it('fails the hash with hash-failed when the file changes on disk while it is read', async () => {
     const changing = await generateFile(12 * MIB, 'changing.bin')
     await page.setInputFiles('#picker', changing.path)
+    // The page must know the picked file as it was (12 MiB) before it changes; otherwise the File
+    // may describe the truncated one, which reads without fault.
+    const pickedSize = await page.evaluate(() => (document.getElementById('picker') as HTMLInputElement).files?.[0]?.size)
+    expect(pickedSize).toBe(12 * MIB)
     // A real fault: Chromium refuses to read a picked file whose size or date changed since.
     await truncate(changing.path, 6 * MIB)
     const failure = await page.evaluate(async () => {
