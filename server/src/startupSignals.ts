@@ -43,15 +43,16 @@ export function holdSignalsDuringStartup({ graceMs, logger, exit = (code) => pro
       exit(1)
     }, graceMs)
   }
-  for (const signal of SIGNALS) process.on(signal, hold)
+  let route: (signal: string) => void = hold
+  // One listener per signal for the life of the process, never swapped: removing a signal's last
+  // listener stops Node's watcher for it, and a signal already caught but not yet dispatched is
+  // then dropped, so a stop sent as start-up ended was lost and the process ran on.
+  // Only the name: Node passes the signal's number second, which is no `held`.
+  for (const signal of SIGNALS) process.on(signal, (name: string) => route(name))
   return {
     release(handler) {
-      for (const signal of SIGNALS) {
-        process.off(signal, hold)
-        // `on`, not `once`: a second signal reaches the handler, which then exits at once.
-        // Only the name: Node passes the signal's number second, which is no `held`.
-        process.on(signal, (name: string) => handler(name))
-      }
+      // A second signal reaches the handler too, which then exits at once.
+      route = (name) => handler(name)
       clearTimeout(giveUp)
       if (held !== undefined) handler(held, { receivedAt: heldAt })
     },

@@ -231,6 +231,42 @@ describe.skipIf(!STORE_KINDS.includes('s3'))('a stop signal during start-up', ()
   })
 })
 
+// Start-up hands its held signals over to the graceful shutdown. A signal caught by the OS just
+// before that handover, while the last step of start-up still runs, must reach the shutdown: the
+// server once swapped its listeners there, which dropped such a signal, and ran on (CI hung on it).
+describe('a stop signal as start-up ends', () => {
+  it('reaches the shutdown handler', async () => {
+    const startupSignals = new URL('../../server/dist/startupSignals.js', import.meta.url).href
+    const script = `
+      import { holdSignalsDuringStartup } from ${JSON.stringify(startupSignals)}
+      const logger = { info() {}, warn() {} }
+      const startup = holdSignalsDuringStartup({ graceMs: 10000, logger })
+      setTimeout(() => {
+        process.stdout.write('busy\\n')
+        const end = Date.now() + 1000
+        while (Date.now() < end) {} // the last step of start-up: the signal arrives now
+        startup.release((signal) => {
+          process.stdout.write('shutting down on ' + signal + '\\n')
+          process.exit(0)
+        })
+        setTimeout(() => process.exit(3), 3000)
+      }, 50)`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let output = ''
+    const busy = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (output.includes('busy')) resolve()
+      }),
+    )
+    const ended = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    await busy
+    child.kill('SIGTERM')
+    expect(await ended, output).toBe(0)
+    expect(output).toContain('shutting down on SIGTERM')
+  })
+})
+
 /** A TCP proxy to `target` that holds connections until `open()`. */
 async function gatedProxy(target: URL) {
   let isOpen = false

@@ -22,6 +22,9 @@ export interface ServerProcess {
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */
+/** Longer than any shutdown grace the tests configure (the default is 8 s). */
+const STOP_TIMEOUT_MS = 30_000
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
@@ -81,7 +84,17 @@ export async function startServerProcess(env: Record<string, string>, port?: num
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exited
+      // Bounded, so a server that does not stop fails the test with its output instead of
+      // hanging it until the test's timeout.
+      let timer: NodeJS.Timeout | undefined
+      const stuck = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS)))
+      const timedOut = await Promise.race([exited, stuck])
+      clearTimeout(timer)
+      if (timedOut === true) {
+        child.kill('SIGKILL')
+        await exited
+        throw new Error(`server did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM:\n${output}`)
+      }
     },
   }
 }
