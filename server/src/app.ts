@@ -7,7 +7,7 @@ import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { ServerConfig } from './config/loadConfig.js'
 import { FerryHttpError } from './errors.js'
-import { corsHeaders, DOWNLOAD_HEADERS, FINAL_CREATION_HEADERS, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
+import { corsHeaders, DOWNLOAD_HEADERS, FINAL_CREATION_HEADERS, TUS_ERROR_HEADERS, TUS_HEAD_HEADERS } from './http/corsHeaders.js'
 import { CHECKSUM_ALGORITHMS } from './tus/chunkChecksum.js'
 import { trailerReader } from './http/incomingMessage.js'
 import { requestLog } from './http/requestLog.js'
@@ -33,7 +33,7 @@ import { createConcatenationRoutes } from './routes/concatenationRoutes.js'
 import { createCreationWithUpload } from './routes/createWithUpload.js'
 import { createFileApi } from './routes/fileApi.js'
 import { clientMetadata } from './tus/clientMetadata.js'
-import { createConcatenation } from './tus/concatenation.js'
+import { createConcatenation, type JoinedPartial } from './tus/concatenation.js'
 import { createUploadPolicy } from './tus/createUploadPolicy.js'
 import { readHead } from './storage/readHead.js'
 import { createChunkReceiver } from './tus/receiveChunk.js'
@@ -191,6 +191,20 @@ export function createApp({
       'Cache-Control': 'no-store',
       ...corsHeaders(origin, config.corsOrigins, TUS_ERROR_HEADERS),
     })
+  // What a partial upload answers once it is in its final upload: complete, as it was, so a
+  // client that lost the final's creation answer finds it done and does not send it again.
+  const joinedPartialHead = (joined: JoinedPartial, origin: string | undefined) =>
+    new Response(null, {
+      status: 200,
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': String(joined.size),
+        'Upload-Length': String(joined.size),
+        'Upload-Concat': 'partial',
+        'Cache-Control': 'no-store',
+        ...corsHeaders(origin, config.corsOrigins, TUS_HEAD_HEADERS),
+      },
+    })
 
   const receiveChunk = createChunkReceiver({
     tus,
@@ -235,7 +249,12 @@ export function createApp({
     const caller = principalOf(c).userId
     // With no upload, a file record may still be the caller's; if neither is, the answer is the
     // same 404 as for someone else's upload, so answers never tell one from the other.
-    const owner = upload ? ownerOf(upload) : isSegment ? (await backend.records.get(id).catch(() => undefined))?.owner : undefined
+    // A partial upload joined into a final upload is gone but still answers its owner's HEAD.
+    const owner = upload
+      ? ownerOf(upload)
+      : isSegment
+        ? ((await backend.records.get(id).catch(() => undefined))?.owner ?? (await concatenation.joinedPartial(id))?.owner)
+        : undefined
     if (owner !== caller) {
       const error = new FerryHttpError(404, ERROR_CODES.notFound, `no upload with id "${id}"`)
       return error.toResponse(errorHeaders(c.req.header('origin')))
@@ -280,8 +299,10 @@ export function createApp({
       const record = await backend.records.get(c.req.param('id'))
       if (record?.state === 'quarantined') return tusError(quarantinedError(record.id), c.req.header('origin'))
       if (record?.state === 'rejected') return tusError(rejectedError(record), c.req.header('origin'))
-      const response = await handleTus(c)
       const upload = c.get('upload' as never) as Upload | undefined
+      const joined = upload ? undefined : await concatenation.joinedPartial(c.req.param('id'))
+      if (joined) return joinedPartialHead(joined, c.req.header('origin'))
+      const response = await handleTus(c)
       const concat = response.ok ? concatRoutes.concatHeader(upload) : undefined
       if (concat) response.headers.set('Upload-Concat', concat)
       // The owner, tier and concatenation are the server's bookkeeping, not the client's metadata.

@@ -183,6 +183,18 @@ describe('authentication and tenancy (bearer JWT, HS256)', () => {
     await request(partUrl, 'PATCH', alice, { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }, part)
     const final = await request(`${server.url}/files/`, 'POST', bob, { 'Upload-Concat': `final;${new URL(partUrl).pathname}` })
     expect(final.status).toBe(404)
+    // Once joined into Alice's final upload, the partial still answers Alice's HEAD and her
+    // repeated creation, and is still missing for Bob, who cannot reach her final through it.
+    const concat = { 'Upload-Concat': `final;${new URL(partUrl).pathname}` }
+    const alices = await request(`${server.url}/files/`, 'POST', alice, concat)
+    expect(alices.status).toBe(201)
+    expect((await request(partUrl, 'HEAD', alice)).status).toBe(200)
+    expect((await request(partUrl, 'HEAD', bob)).status).toBe(404)
+    expect((await request(partUrl, 'GET', bob)).status).toBe(404)
+    expect((await request(`${server.url}/files/`, 'POST', bob, concat)).status).toBe(404)
+    const again = await request(`${server.url}/files/`, 'POST', alice, concat)
+    expect(again.status).toBe(201)
+    expect(again.headers.get('location')).toBe(alices.headers.get('location'))
   })
 })
 

@@ -70,8 +70,27 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     const head = await fetch(finalUrl, { method: 'HEAD', headers: TUS })
     expect(head.headers.get('upload-concat')).toMatch(/^final;\/files\/\w+ \/files\/\w+ \/files\/\w+$/)
     expect((await patch(finalUrl, whole.length, new Uint8Array(0))).status).toBe(403)
-    // The partials are gone once joined.
-    for (const url of urls) expect((await fetch(url, { method: 'HEAD', headers: TUS })).status).toBe(404)
+    // Once joined, a partial's bytes are gone; it still answers HEAD as complete, so a client
+    // that lost the final's answer does not upload it again, and takes no more bytes.
+    for (const [index, url] of urls.entries()) {
+      const joined = await fetch(url, { method: 'HEAD', headers: TUS })
+      expect(joined.status).toBe(200)
+      expect(joined.headers.get('upload-offset')).toBe(String(parts[index]?.length))
+      expect(joined.headers.get('upload-length')).toBe(String(parts[index]?.length))
+      expect(joined.headers.get('upload-concat')).toBe('partial')
+      expect((await patch(url, parts[index]?.length ?? 0, new Uint8Array(1))).status).toBe(404)
+    }
+    // The creation sent again: the same final upload and description, not a second file.
+    const before = await listAllButCheckpoints()
+    const again = await createFinal(endpoint, urls, reprDigest(whole))
+    expect(again.status, await again.clone().text()).toBe(201)
+    expect(again.headers.get('location')).toBe(response.headers.get('location'))
+    expect(await again.json()).toMatchObject({ id: file.id, sha256: sha256(whole), state: 'verified' })
+    expect(await listAllButCheckpoints()).toEqual(before)
+    // With another digest it is refused, as a late mismatch is, and the file stays as it was.
+    const lying = await createFinal(endpoint, urls, reprDigest(randomBytes(8)))
+    expect(lying.status).toBe(422)
+    expect(await sha256OfResponse(await fetch(finalUrl))).toBe(sha256(whole))
   })
 
   it('accepts a final upload declared before its partials finish', async () => {
@@ -141,11 +160,16 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     const part = randomBytes(1000)
     const url = await createPartial(endpoint, part.length + 1000)
     expect((await patch(url, 0, part)).status).toBe(204)
+    const other = await createPartial(endpoint, 10)
     const first = await createFinal(endpoint, [url])
     expect(first.status).toBe(201)
-    const second = await createFinal(endpoint, [url])
+    const second = await createFinal(endpoint, [url, other])
     expect(second.status).toBe(409)
     expect((await second.json()).error.code).toBe('concat-invalid')
+    // The same creation sent again (its answer lost) is the same final upload, not a 409.
+    const again = await createFinal(endpoint, [url])
+    expect(again.status).toBe(201)
+    expect(again.headers.get('location')).toBe(first.headers.get('location'))
     // The first final still completes once the partial does.
     const rest = randomBytes(1000)
     expect((await patch(url, part.length, rest)).status).toBe(204)

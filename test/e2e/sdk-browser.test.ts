@@ -39,6 +39,11 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     await proxy?.close()
   })
 
+  async function listedFileIds(): Promise<string[]> {
+    const listed = (await (await fetch(`${server.url}/api/files?limit=100`)).json()) as { files: Array<{ id: string }> }
+    return listed.files.map((file) => file.id)
+  }
+
   async function expectStored(outcome: { file?: { url: string; sha256: string } }, source: GeneratedFile) {
     expect(outcome.file?.sha256).toBe(source.sha256)
     const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, server.url))
@@ -327,6 +332,27 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     expect(creations.filter((concat) => concat?.startsWith('final;'))).toHaveLength(1)
     expect(outcome.file?.state).toBe('verified')
     await expectStored(outcome, file12)
+  })
+
+  it('keeps one final upload when the answer to its creation is lost, without sending the parts again', async () => {
+    const filesBefore = await listedFileIds()
+    proxy.injectOnFinalCreation({ kind: 'lose-answer', times: 1 })
+    await page.setInputFiles('#picker', file12.path)
+    await startUpload(page, { chunkSize: 2 * MIB, parallelUploads: 3, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.events.find((event) => event.type === 'retry')?.payload).toMatchObject({ reason: 'network' })
+    const finals = proxy.requests.filter((request) => request.method === 'POST' && request.concat?.startsWith('final'))
+    expect(finals, 'the final creation was sent again').toHaveLength(2)
+    const partials = proxy.requests.filter((request) => request.method === 'POST' && request.concat === 'partial')
+    expect(partials, 'no part created twice').toHaveLength(3)
+    const patches = proxy.requests.filter((request) => request.method === 'PATCH').map((r) => `${r.path}@${r.offset}`)
+    expect(new Set(patches).size, 'no chunk sent twice').toBe(patches.length)
+    expect(outcome.file?.state).toBe('verified')
+    await expectStored(outcome, file12)
+    // The retried creation answered with the first one's final upload instead of making a second.
+    const added = (await listedFileIds()).filter((id) => !filesBefore.includes(id))
+    expect(added).toEqual([outcome.file?.id])
   })
 
   it('uploads in parallel from a page on another origin, whose file API stays closed to it without auth', async () => {

@@ -11,6 +11,8 @@ export type Fault =
   | { kind: 'stall'; times: number }
   | { kind: 'flip-byte'; times: number }
   | { kind: 'delay'; ms: number; times: number }
+  /** The server gets and answers the request; the client's connection is cut inside the answer. */
+  | { kind: 'lose-answer'; times: number }
 
 export interface ProxiedRequest {
   method: string
@@ -28,6 +30,8 @@ export interface FaultProxy {
   requests: ProxiedRequest[]
   /** Applies `fault` to the next PATCH requests (`times` of them). */
   injectOnPatch(fault: Fault): void
+  /** Applies `fault` to the next creations of a final upload (`Upload-Concat: final;…`). */
+  injectOnFinalCreation(fault: Fault): void
   /** Slows every PATCH body to about this many bytes per second (0: full speed). */
   throttle(bytesPerSecond: number): void
   close(): Promise<void>
@@ -45,6 +49,7 @@ const TEST_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Ferry
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const targetUrl = new URL(target)
   const faults: Fault[] = []
+  const finalFaults: Fault[] = []
   const requests: ProxiedRequest[] = []
   let bytesPerSecond = 0
   const stalled = new Set<ServerResponse>()
@@ -72,7 +77,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       status: 0,
     }
     requests.push(record)
-    const fault = incoming.method === 'PATCH' ? takeFault(faults) : undefined
+    const isFinalCreation = incoming.method === 'POST' && record.concat?.startsWith('final') === true
+    const fault = incoming.method === 'PATCH' ? takeFault(faults) : isFinalCreation ? takeFault(finalFaults) : undefined
     if (fault) record.fault = fault.kind
     if (fault?.kind === 'status') {
       incoming.resume()
@@ -109,6 +115,18 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       },
       (response) => {
         record.status = response.statusCode ?? 0
+        if (fault?.kind === 'lose-answer') {
+          // A connection lost on the way back: the server did the work, the client gets the start
+          // of an answer and then nothing. (Cut before any byte of it, Chromium would send the
+          // request again by itself, as it does when a reused connection closes unanswered, and
+          // the client's own retry would not be what is tested.)
+          response.resume()
+          outgoing.writeHead(502, { 'Content-Length': '1000' })
+          outgoing.write('cut')
+          outgoing.once('finish', () => undefined)
+          setTimeout(() => outgoing.destroy(), 50)
+          return
+        }
         const headers = { ...response.headers }
         // Rewrite absolute Location headers so the client keeps talking through the proxy.
         if (typeof headers.location === 'string') {
@@ -156,6 +174,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     url: `http://127.0.0.1:${port()}`,
     requests,
     injectOnPatch: (fault) => faults.push(fault),
+    injectOnFinalCreation: (fault) => finalFaults.push(fault),
     throttle: (rate) => {
       bytesPerSecond = rate
     },

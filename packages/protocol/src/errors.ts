@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   checksumChunkTooLarge: 'checksum-chunk-too-large',
   checksumTrailerMissing: 'checksum-trailer-missing',
   concatInvalid: 'concat-invalid',
+  concatAssembling: 'concat-assembling',
   invalidMetadata: 'invalid-metadata',
   unauthorized: 'unauthorized',
   invalidQuery: 'invalid-query',

@@ -19,5 +19,7 @@ export function corsHeaders(
 
 export const DOWNLOAD_HEADERS = ['Content-Length', 'Content-Range', 'Content-Disposition', 'ETag', 'Repr-Digest']
 export const TUS_ERROR_HEADERS = ['Tus-Resumable', 'Upload-Offset', 'Retry-After']
+/** What a browser reads from a HEAD answer this server builds (a partial upload already joined). */
+export const TUS_HEAD_HEADERS = ['Tus-Resumable', 'Upload-Offset', 'Upload-Length', 'Upload-Concat']
 /** What a browser reads from the answer to a final upload's creation, which this server builds. */
 export const FINAL_CREATION_HEADERS = ['Location', 'Tus-Resumable', 'Upload-Concat', 'Upload-Offset']

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { createHashCheckpoints } from '../integrity/hashCheckpoints.js'
 import type { StorageBackend } from '../storage/types.js'
+import { removeStaleJoinMarkers } from '../tus/concatenation.js'
 
 export interface CleanupOptions {
   backend: StorageBackend
@@ -10,8 +11,8 @@ export interface CleanupOptions {
 
 /**
  * Removes expired unfinished uploads every `intervalMs` (on S3, their multipart uploads are
- * aborted and their `.info` and `.part` objects deleted), then the hash checkpoints of uploads
- * that no longer exist. One run at a time; the timer never keeps the process alive. Returns the
+ * aborted and their `.info` and `.part` objects deleted), the markers of partial uploads joined
+ * longer ago than that, then the hash checkpoints of uploads that no longer exist. One run at a time; the timer never keeps the process alive. Returns the
  * function that stops it.
  */
 export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions): () => void {
@@ -23,6 +24,8 @@ export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions)
     try {
       const deleted = await backend.datastore.deleteExpired()
       if (deleted > 0) logger.info({ deleted }, 'expired uploads removed')
+      const markers = await removeStaleJoinMarkers(backend.documents, backend.datastore.getExpiration())
+      if (markers > 0) logger.info({ markers }, 'markers of joined partial uploads removed')
       const orphans = await removeOrphanedCheckpoints(backend)
       if (orphans > 0) logger.info({ orphans }, 'hash checkpoints of removed uploads deleted')
     } catch (error) {

@@ -14,10 +14,25 @@ import type { StorageBackend } from '../storage/types.js'
  * order, as soon as every partial is complete, which may be after the final was declared. On S3
  * a partial becomes a part of the final by server-side copy where S3 allows (a part of at least
  * 5 MiB, or the last), so its bytes never pass through Node. The partials are removed once
- * assembled (the extension lets a server do so).
+ * assembled (the extension lets a server do so), leaving a marker of which final each joined.
+ *
+ * The markers make a final's creation safe to send again, as a client does when the answer to
+ * the first was lost: the partials still answer HEAD as complete (so tus-js-client does not
+ * upload them again), and the same list of partials, from the same owner, is answered with the
+ * final upload already made from them instead of a second file.
  */
 export const CONCAT_METADATA_KEY = 'ferry-concat'
 const PENDING_PREFIX = 'concat/pending/'
+const JOINED_PREFIX = 'concat/joined/'
+
+/** What is left of a partial upload once it is in its final upload. */
+export interface JoinedPartial {
+  partialId: string
+  finalId: string
+  owner: string
+  size: number
+  joinedAt: string
+}
 
 export interface PendingFinal {
   finalId: string
@@ -125,6 +140,11 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
         }
         position += size
       }
+      const joinedAt = new Date().toISOString()
+      for (const part of partials) {
+        const joined: JoinedPartial = { partialId: part.id, finalId: pending.finalId, owner: ownerOf(part), size: part.size ?? 0, joinedAt }
+        await documents.put(`${JOINED_PREFIX}${part.id}.json`, joined)
+      }
       await documents.delete(`${PENDING_PREFIX}${pending.finalId}.json`)
       for (const part of partials) {
         await datastore.remove(part.id).catch(() => undefined)
@@ -137,11 +157,49 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
     }
   }
 
+  async function joinedPartial(id: string): Promise<JoinedPartial | undefined> {
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) return undefined
+    return (await documents.get<JoinedPartial>(`${JOINED_PREFIX}${id}.json`).catch(() => undefined)) ?? undefined
+  }
+
+  /**
+   * The final upload that this owner already created from exactly these partials, in this order,
+   * if any: a creation sent again because its answer was lost. `assembled` is false while it
+   * still waits for its partials.
+   */
+  async function createdBefore(partialIds: string[], owner: string): Promise<{ final: Upload; assembled: boolean } | undefined> {
+    const same = (final: Upload) =>
+      ownerOf(final) === owner && final.metadata?.[CONCAT_METADATA_KEY] === `final;${partialIds.join(' ')}`
+    const joined = await Promise.all(partialIds.map(joinedPartial))
+    const finalId = joined[0]?.finalId
+    if (finalId !== undefined && joined.every((part) => part?.finalId === finalId && part.owner === owner)) {
+      const final = await datastore.getUpload(finalId).catch(() => undefined)
+      return final && same(final) ? { final, assembled: true } : undefined
+    }
+    for (const path of await documents.list(PENDING_PREFIX)) {
+      const waiting = await documents.get<PendingFinal>(path)
+      if (waiting?.partialIds.join(' ') !== partialIds.join(' ')) continue
+      const final = await datastore.getUpload(waiting.finalId).catch(() => undefined)
+      if (!final || !same(final)) continue
+      const partials = await partialsOf(partialIds, owner)
+      if (partials.some((part) => part.offset !== part.size)) return { final, assembled: false }
+      // Every partial is in: the first creation is joining them now (or stopped half-way).
+      if (await assembleIfReady(waiting, false)) return { final: await datastore.getUpload(final.id), assembled: true }
+      throw new FerryHttpError(423, ERROR_CODES.concatAssembling, `final upload ${final.id} is being assembled from these partial uploads; try again shortly`, {
+        headers: { 'Retry-After': '1' },
+      })
+    }
+    return undefined
+  }
+
   return {
+    /** The marker of a partial upload that is now in a final upload, if `id` is one. */
+    joinedPartial,
     /**
      * Creates a final upload from partial upload ids; assembles it now when they are complete.
      * `vet` sees the final's length before anything is created and returns the metadata to store
      * (or refuses); only the owner's own partial uploads can be joined, and each into one final.
+     * The same creation sent again (its answer was lost) gets the same final upload, `repeated`.
      */
     async createFinal(
       partialIds: string[],
@@ -149,6 +207,8 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
       vet: (size: number) => Record<string, string | null>,
       digest: string | null,
     ) {
+      const earlier = await createdBefore(partialIds, owner)
+      if (earlier) return { ...earlier, repeated: true }
       const partials = await partialsOf(partialIds, owner)
       await refuseClaimed(partialIds)
       const size = partials.reduce((sum, part) => sum + (part.size ?? 0), 0)
@@ -164,7 +224,7 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
       await documents.put(`${PENDING_PREFIX}${final.id}.json`, pending)
       // The caller answers the creation request with the verdict, so it is not notified here.
       const assembled = await assembleIfReady(pending, false)
-      return { final: await datastore.getUpload(final.id), assembled }
+      return { final: await datastore.getUpload(final.id), assembled, repeated: false }
     },
     /** A partial upload completed: assemble every final that was waiting for it. */
     async partialCompleted(partialId: string): Promise<void> {
@@ -180,3 +240,19 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
 }
 
 export type Concatenation = ReturnType<typeof createConcatenation>
+
+/**
+ * Removes the markers of partial uploads joined more than `maxAgeMs` ago: a lost answer is sent
+ * again within the upload's expiry or not at all. Returns how many were removed.
+ */
+export async function removeStaleJoinMarkers(documents: StorageBackend['documents'], maxAgeMs: number): Promise<number> {
+  const cutoff = Date.now() - maxAgeMs
+  let removed = 0
+  for (const path of await documents.list(JOINED_PREFIX)) {
+    const joined = await documents.get<JoinedPartial>(path).catch(() => undefined)
+    if (joined && Date.parse(joined.joinedAt) > cutoff) continue
+    await documents.delete(path)
+    removed++
+  }
+  return removed
+}

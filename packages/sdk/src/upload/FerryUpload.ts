@@ -9,6 +9,7 @@ import {
   DefaultHttpStack,
   type HttpRequest,
   type HttpResponse,
+  type HttpStack,
   Upload as TusUpload,
 } from 'tus-js-client'
 import { errorFromResponse, FerryError } from '../errors.js'
@@ -25,6 +26,7 @@ import type { FerryUrlStorage } from '../storage/types.js'
 import { validateFile } from '../validation/validateFiles.js'
 import { checksumHttpStack } from './checksumHttpStack.js'
 import { discoverServer } from './discoverServer.js'
+import { retryableFinalCreation } from './retryableFinalCreation.js'
 import { sendFinalizeRequest } from './sendFinalizeRequest.js'
 import { StallWatchdog } from './StallWatchdog.js'
 import { tusRetryOptions } from './tusRetry.js'
@@ -202,7 +204,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
       },
       urlStorage: storage,
       ...(this.#parallel ? { parallelUploads: this.options.parallelUploads } : {}),
-      ...(checksums ? { httpStack: this.#checksumHttpStack() } : {}),
+      ...this.#httpStack(checksums),
       fingerprint: async () => fileFingerprint ?? '',
       // Without a content fingerprint (no WebCrypto on plain http) two files could be confused.
       storeFingerprintForResuming: fileFingerprint !== undefined,
@@ -233,6 +235,13 @@ export class FerryUpload extends Emitter<UploadEvents> {
       },
       onError: (error) => this.#fail(fromTusError(error)),
     })
+  }
+
+  /** tus-js-client's own stack unless chunk checksums or parallel uploads need more of it. */
+  #httpStack(checksums: boolean): { httpStack?: HttpStack } {
+    if (!checksums && !this.#parallel) return {}
+    const stack = checksums ? this.#checksumHttpStack() : new DefaultHttpStack({})
+    return { httpStack: this.#parallel ? retryableFinalCreation(stack) : stack }
   }
 
   /**
