@@ -77,6 +77,32 @@ describe('reportSettledProcessing', () => {
   const trigger = (id: string) =>
     processing.trigger({ id, key: `uploads/${id}.png`, type: 'image/png' } as FileRecord)
 
+  it('reports, when it starts, the recent files whose settling nobody reported', async () => {
+    const plan = async (fileId: string, createdAt: Date, states: Array<'done' | 'failed' | 'running'>) => {
+      const jobs = (['metadata', 'compress', 'thumbnails', 'convert'] as const).slice(0, states.length)
+      await processing.manifests.createPlan({ fileId, key: `uploads/${fileId}.png`, type: 'image/png', createdAt: createdAt.toISOString(), jobs: [...jobs] })
+      for (const [index, type] of jobs.entries()) {
+        await processing.manifests.writeJob(fileId, { type, state: states[index] ?? 'done', attempts: 1, outputs: [] })
+      }
+    }
+    const now = new Date()
+    await plan('missed', now, ['done', 'failed'])
+    await plan('running', now, ['done', 'running'])
+    await plan('old', new Date(now.getTime() - 2 * 86_400_000), ['done'])
+    await plan('reported', now, ['done'])
+    await processing.manifests.markReported('reported')
+
+    const reports = listen()
+    await expect.poll(() => reports.length).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(reports.map((report) => [report.fileId, report.manifest.state])).toEqual([['missed', 'failed']])
+    expect(await processing.manifests.wasReported('missed')).toBe(true)
+    // The next start finds nothing left to report.
+    const next = listen()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(next).toHaveLength(0)
+  })
+
   it('reports a file once when all its jobs settle at the same moment', async () => {
     const reports = listen()
     await consumeTogether(() => 'done')

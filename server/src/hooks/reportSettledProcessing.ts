@@ -12,6 +12,12 @@ export interface SettledProcessingOptions {
   logger: Logger
   /** How long a report waits for another one of the same file. @default 30000 */
   lockTimeoutMs?: number
+  /**
+   * Files planned this recently whose settling no process reported (all stopped first) are
+   * reported when this starts. Older ones are left alone: a hook added to a running system is
+   * not sent its whole history. @default 86400000 (a day)
+   */
+  replayWindowMs?: number
 }
 
 /**
@@ -19,8 +25,9 @@ export interface SettledProcessingOptions {
  * Two jobs of a file can settle at the same moment, and with BullMQ every server instance hears
  * every job event: each one would see the manifest settled and report it. So a report is claimed
  * under the file's lock and marked in the manifest once its hook has run; whoever comes next finds
- * the mark. Reports are not replayed after a restart: a file whose last job settled while every
- * listening instance died before its hook ran is not reported.
+ * the mark. A file whose last job settled while every instance was down, or died before its hook
+ * ran, is reported when the next one starts (within `replayWindowMs`); the hook may then see a
+ * file twice, if a process died after its hook ran but before the mark was written.
  * @returns a function that stops listening
  */
 export function reportSettledProcessing({
@@ -29,8 +36,10 @@ export function reportSettledProcessing({
   locker,
   logger,
   lockTimeoutMs = 30_000,
+  replayWindowMs = 86_400_000,
 }: SettledProcessingOptions): () => void {
   const { manifests } = processing
+  let stopped = false
 
   async function reportOnce(fileId: string): Promise<void> {
     const lock = locker.newLock(`post-process:${fileId}`)
@@ -47,10 +56,24 @@ export function reportSettledProcessing({
     }
   }
 
-  return processing.subscribe(undefined, (event) => {
+  async function reportMissed(): Promise<void> {
+    const missed = await manifests.listSettledUnreported(new Date(Date.now() - replayWindowMs))
+    for (const fileId of missed) {
+      if (stopped) return
+      await reportOnce(fileId)
+    }
+    if (missed.length > 0) logger.info({ files: missed.length }, 'settled processing reported after a restart')
+  }
+
+  const unsubscribe = processing.subscribe(undefined, (event) => {
     if (event.type !== 'completed' && event.type !== 'failed') return
     reportOnce(event.job.fileId).catch((error: unknown) =>
       logger.warn({ err: error, fileId: event.job.fileId }, 'reporting settled processing failed'),
     )
   })
+  reportMissed().catch((error: unknown) => logger.warn({ err: error }, 'reporting missed settled processing failed'))
+  return () => {
+    stopped = true
+    unsubscribe()
+  }
 }

@@ -90,6 +90,24 @@ export class ManifestStore {
     return unfinished
   }
 
+  /**
+   * Files planned since `since` whose jobs have all settled but whose settling was never reported:
+   * every process that could have reported it stopped first.
+   */
+  async listSettledUnreported(since: Date): Promise<string[]> {
+    const paths = await this.documents.list('manifests/')
+    const reported = new Set(paths.filter((path) => path.endsWith('/reported.json')).map(fileIdOf))
+    const candidates = paths.filter((path) => path.endsWith('/plan.json')).map(fileIdOf).filter((id) => !reported.has(id))
+    const settled: string[] = []
+    for (const fileId of candidates) {
+      const plan = await this.getPlan(fileId)
+      if (!plan || Date.parse(plan.createdAt) < since.getTime()) continue
+      const jobs = await Promise.all(plan.jobs.map((type) => this.getJob(fileId, type)))
+      if (jobs.every(isSettled)) settled.push(fileId)
+    }
+    return settled
+  }
+
   /** Removes the manifest's documents (the outputs' objects are the caller's to remove). */
   async delete(fileId: string): Promise<void> {
     for (const path of await this.documents.list(`manifests/${fileId}/`)) await this.documents.delete(path)
@@ -105,5 +123,6 @@ export function overallState(jobs: Pick<ProcessingJobStatus, 'state'>[]): Proces
 
 const isSettled = (job: JobDocument | undefined) => job?.state === 'done' || job?.state === 'failed'
 const planPath = (fileId: string) => `manifests/${fileId}/plan.json`
+const fileIdOf = (path: string) => path.split('/')[1] ?? ''
 const reportedPath = (fileId: string) => `manifests/${fileId}/reported.json`
 const jobPath = (fileId: string, type: ProcessingJobType) => `manifests/${fileId}/jobs/${type}.json`
