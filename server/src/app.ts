@@ -178,8 +178,10 @@ export function createApp({
     )
     for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, metricsMiddleware(metrics))
   }
+  // Locks of Ferry's own work (a file's report, a final's creation) beside the uploads' locks.
+  const sharedLocker = locker ?? new FerryMemoryLocker()
   if (processing && hooks['post-process']) {
-    reportSettledProcessing({ processing, hooks, locker: locker ?? new FerryMemoryLocker(), logger })
+    reportSettledProcessing({ processing, hooks, locker: sharedLocker, logger })
   }
 
   // Own routes come before the catch-all tus routes. Hono routes HEAD to GET handlers, so this
@@ -231,6 +233,7 @@ export function createApp({
     corsHeaders: (origin) => corsHeaders(origin, config.corsOrigins, FINAL_CREATION_HEADERS),
     createWithUpload,
     maxSize: config.maxSize,
+    locker: sharedLocker,
   })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:

@@ -93,6 +93,30 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     expect(await sha256OfResponse(await fetch(finalUrl))).toBe(sha256(whole))
   })
 
+  it('answers the same creation sent twice at once with one final upload, finished once', async () => {
+    const parts = [randomBytes(8 * MIB), randomBytes(8 * MIB + 3)]
+    const whole = Buffer.concat(parts)
+    const urls: string[] = []
+    for (const part of parts) {
+      const url = await createPartial(endpoint, part.length)
+      expect((await patch(url, 0, part)).status).toBe(204)
+      urls.push(url)
+    }
+    const before = await listAllButCheckpoints()
+    // The second arrives while the first assembles: it waits, then gets what the first made.
+    const [first, second] = await Promise.all([createFinal(endpoint, urls, reprDigest(whole)), createFinal(endpoint, urls, reprDigest(whole))])
+    expect([first.status, second.status], await second.clone().text()).toEqual([201, 201])
+    expect(second.headers.get('location')).toBe(first.headers.get('location'))
+    const [one, two] = [await first.json(), await second.json()]
+    expect(two).toEqual(one)
+    expect(one).toMatchObject({ state: 'verified', sha256: sha256(whole) })
+    const finalId = String(one.id)
+    // One final's objects were added, and its description lists it once.
+    const added = (await listAllButCheckpoints()).filter((key) => !before.includes(key) && !key.includes('concat/joined/'))
+    expect(added.filter((key) => /[0-9a-f]{32}/.exec(key)?.[0] !== undefined && !key.includes(finalId))).toEqual([])
+    expect(await sha256OfResponse(await fetch(new URL(first.headers.get('location') ?? '').href))).toBe(sha256(whole))
+  })
+
   it('accepts a final upload declared before its partials finish', async () => {
     const parts = [randomBytes(2 * MIB), randomBytes(3 * MIB + 5)]
     const whole = Buffer.concat(parts)

@@ -1,7 +1,7 @@
 import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import type { Context } from 'hono'
 import type { Server } from '@tus/server'
-import { Metadata, type Upload } from '@tus/utils'
+import { type Locker, Metadata, type Upload } from '@tus/utils'
 import { OWNER_METADATA_KEY, TIER_METADATA_KEY } from '../auth/ownership.js'
 import type { Principal } from '../auth/types.js'
 import type { UploadPolicy } from '../tus/createUploadPolicy.js'
@@ -30,7 +30,12 @@ export interface ConcatenationRouteOptions {
   createWithUpload: CreateWithUpload
   /** `Tus-Max-Size`, which a final upload's length may not pass either; 0 for none. */
   maxSize: number
+  /** The upload locker (shared by every instance when they coordinate through Redis). */
+  locker: Locker
 }
+
+/** How long a final's creation waits for another one from the same partials before 423. */
+const FINAL_LOCK_WAIT_MS = 20_000
 
 /**
  * The routes that give @tus/server the concatenation extension: creation of partial and final
@@ -45,6 +50,7 @@ export function createConcatenationRoutes({
   corsHeaders,
   createWithUpload,
   maxSize,
+  locker,
 }: ConcatenationRouteOptions) {
   const forward = async (c: Context, partial: boolean, principal: Principal) => {
     const request = c.req.raw
@@ -87,22 +93,35 @@ export function createConcatenationRoutes({
           const allowed = policy.metadataAtCreation({ size, metadata: declared }, principal.tier ?? null)
           return { ...allowed, ...(principal.tier ? { [TIER_METADATA_KEY]: principal.tier } : {}) }
         }
-        const { final, assembled } = await concatenation.createFinal(ids, owner, vet, digest)
-        const location = new URL(`${TUS_PATH}/${final.id}`, c.req.url).href
-        const headers = {
-          'Tus-Resumable': '1.0.0',
-          Location: location,
-          'Upload-Concat': `final;${ids.map((id) => `${TUS_PATH}/${id}`).join(' ')}`,
-          ...corsHeaders(c.req.header('origin')),
-        }
-        if (!assembled) return c.body(null, 201, headers)
-        const { record, processing } = await finalize(final, digest, c.req.raw)
-        const eventsUrl = processing === 'none' ? undefined : new URL(`/api/files/${final.id}/events`, c.req.url).href
-        return c.body(JSON.stringify(describeFile(record, { uploadUrl: location, processing, eventsUrl })), 201, {
-          ...headers,
-          'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE,
-          'Upload-Offset': String(final.offset),
+        // One creation of a final from these partials at a time, on every instance: a repeat
+        // (its answer was lost, or the client gave up waiting) must find the first one's final
+        // made, assembled and finished, never assemble or finish it a second time beside it.
+        const lock = locker.newLock(`concat-final:${ids[0]}`)
+        await lock.lock(AbortSignal.timeout(FINAL_LOCK_WAIT_MS), () => {}).catch(() => {
+          throw new FerryHttpError(423, ERROR_CODES.concatAssembling, 'a final upload is being made from these partial uploads; try again shortly', {
+            headers: { 'Retry-After': '1' },
+          })
         })
+        try {
+          const { final, assembled } = await concatenation.createFinal(ids, owner, vet, digest)
+          const location = new URL(`${TUS_PATH}/${final.id}`, c.req.url).href
+          const headers = {
+            'Tus-Resumable': '1.0.0',
+            Location: location,
+            'Upload-Concat': `final;${ids.map((id) => `${TUS_PATH}/${id}`).join(' ')}`,
+            ...corsHeaders(c.req.header('origin')),
+          }
+          if (!assembled) return c.body(null, 201, headers)
+          const { record, processing } = await finalize(final, digest, c.req.raw)
+          const eventsUrl = processing === 'none' ? undefined : new URL(`/api/files/${final.id}/events`, c.req.url).href
+          return c.body(JSON.stringify(describeFile(record, { uploadUrl: location, processing, eventsUrl })), 201, {
+            ...headers,
+            'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE,
+            'Upload-Offset': String(final.offset),
+          })
+        } finally {
+          await lock.unlock()
+        }
       } catch (error) {
         if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
         throw error

@@ -114,6 +114,15 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
     }
   }
 
+  /** The final holds their bytes and the markers are written: the partials can go. */
+  async function releasePartials(pending: PendingFinal): Promise<void> {
+    await documents.delete(`${PENDING_PREFIX}${pending.finalId}.json`)
+    for (const id of pending.partialIds) {
+      await datastore.remove(id).catch(() => undefined)
+      await onPartialRemoved?.(id).catch(() => undefined)
+    }
+  }
+
   /** Appends the partials to the final upload in order, once all are complete. */
   async function assembleIfReady(pending: PendingFinal, notify: boolean): Promise<boolean> {
     if (assembling.has(pending.finalId)) return false
@@ -145,11 +154,7 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
         const joined: JoinedPartial = { partialId: part.id, finalId: pending.finalId, owner: ownerOf(part), size: part.size ?? 0, joinedAt }
         await documents.put(`${JOINED_PREFIX}${part.id}.json`, joined)
       }
-      await documents.delete(`${PENDING_PREFIX}${pending.finalId}.json`)
-      for (const part of partials) {
-        await datastore.remove(part.id).catch(() => undefined)
-        await onPartialRemoved?.(part.id).catch(() => undefined)
-      }
+      await releasePartials(pending)
       if (notify) await onAssembled(await datastore.getUpload(pending.finalId), pending.digest)
       return true
     } finally {
@@ -174,7 +179,11 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
     const finalId = joined[0]?.finalId
     if (finalId !== undefined && joined.every((part) => part?.finalId === finalId && part.owner === owner)) {
       const final = await datastore.getUpload(finalId).catch(() => undefined)
-      return final && same(final) ? { final, assembled: true } : undefined
+      if (!final || !same(final)) return undefined
+      // An assembly that stopped after writing the markers left its pending final and partials.
+      const leftover = await documents.get<PendingFinal>(`${PENDING_PREFIX}${finalId}.json`).catch(() => undefined)
+      if (leftover) await releasePartials(leftover)
+      return { final, assembled: true }
     }
     for (const path of await documents.list(PENDING_PREFIX)) {
       const waiting = await documents.get<PendingFinal>(path)

@@ -77,6 +77,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
   #storageKey: string | undefined
   #stalled = false
   #parallel = false
+  #repeatableFinal = false
   /**
    * Whether the completing request carries `Repr-Digest`: to a server that asked for it, or one
    * that could not be asked. A tus server that answered OPTIONS without asking (stock
@@ -175,6 +176,10 @@ export class FerryUpload extends Emitter<UploadEvents> {
       server.extensions.includes('checksum') &&
       server.checksumAlgorithms.includes('sha256')
     this.#parallel = this.options.parallelUploads > 1 && server.extensions.includes('concatenation')
+    // Asking for the file's SHA-256 marks the Ferry server, which answers a final's creation sent
+    // again with the final the first one made. Another server may make a second final instead
+    // (tusd keeps the partials), so there a lost answer stays an error, as tus-js-client has it.
+    this.#repeatableFinal = this.#parallel && server.wantsSha256Digest
     this.#sendDigest = !server.answered || server.wantsSha256Digest
     if (!this.#digest) {
       const checkpoint = this.#storageKey ? await storage.loadHashState(this.#storageKey) : undefined
@@ -237,11 +242,11 @@ export class FerryUpload extends Emitter<UploadEvents> {
     })
   }
 
-  /** tus-js-client's own stack unless chunk checksums or parallel uploads need more of it. */
+  /** tus-js-client's own stack unless chunk checksums or a repeatable final creation need more. */
   #httpStack(checksums: boolean): { httpStack?: HttpStack } {
-    if (!checksums && !this.#parallel) return {}
+    if (!checksums && !this.#repeatableFinal) return {}
     const stack = checksums ? this.#checksumHttpStack() : new DefaultHttpStack({})
-    return { httpStack: this.#parallel ? retryableFinalCreation(stack) : stack }
+    return { httpStack: this.#repeatableFinal ? retryableFinalCreation(stack) : stack }
   }
 
   /**

@@ -5,8 +5,8 @@ import { DetailedError, type HttpRequest, type HttpResponse, type HttpStack } fr
  * tus-js-client retries only errors that name their request, and wraps every request's failure so
  * except that one: a network error there reached `onError` as a bare XHR event and ended the
  * upload, however many attempts were left. Here it becomes a `DetailedError` with its request,
- * so the usual policy (backoff, `retry` events) applies. Sending it again is safe with the Ferry
- * server: a repeated creation gets the final upload the first one made.
+ * so the usual policy (backoff, `retry` events) applies. Only for the Ferry server, where sending
+ * it again is safe: a repeated creation gets the final upload the first one made.
  */
 export function retryableFinalCreation(httpStack: HttpStack): HttpStack {
   return {
