@@ -123,7 +123,6 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           response.resume()
           outgoing.writeHead(502, { 'Content-Length': '1000' })
           outgoing.write('cut')
-          outgoing.once('finish', () => undefined)
           setTimeout(() => outgoing.destroy(), 50)
           return
         }

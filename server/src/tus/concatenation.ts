@@ -208,7 +208,7 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
      * Creates a final upload from partial upload ids; assembles it now when they are complete.
      * `vet` sees the final's length before anything is created and returns the metadata to store
      * (or refuses); only the owner's own partial uploads can be joined, and each into one final.
-     * The same creation sent again (its answer was lost) gets the same final upload, `repeated`.
+     * The same creation sent again (its answer was lost) gets the same final upload.
      */
     async createFinal(
       partialIds: string[],
@@ -217,7 +217,7 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
       digest: string | null,
     ) {
       const earlier = await createdBefore(partialIds, owner)
-      if (earlier) return { ...earlier, repeated: true }
+      if (earlier) return earlier
       const partials = await partialsOf(partialIds, owner)
       await refuseClaimed(partialIds)
       const size = partials.reduce((sum, part) => sum + (part.size ?? 0), 0)
@@ -233,7 +233,7 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
       await documents.put(`${PENDING_PREFIX}${final.id}.json`, pending)
       // The caller answers the creation request with the verdict, so it is not notified here.
       const assembled = await assembleIfReady(pending, false)
-      return { final: await datastore.getUpload(final.id), assembled, repeated: false }
+      return { final: await datastore.getUpload(final.id), assembled }
     },
     /** A partial upload completed: assemble every final that was waiting for it. */
     async partialCompleted(partialId: string): Promise<void> {
