@@ -131,9 +131,12 @@ export function createApp({
     onAccepted: (record) => metrics?.uploadsCompleted.inc({ state: record.state }),
     admit: (upload) => policy.checkFinished(upload, (bytes) => readHead(backend, upload.id, bytes)),
   })
+  // Locks of Ferry's own work (a final's assembly, a file's report) beside the uploads' locks.
+  const sharedLocker = locker ?? new FerryMemoryLocker()
   const concatenation = createConcatenation({
     backend,
     logger,
+    locker: sharedLocker,
     onPartialRemoved: async (id) => digests?.forget(id),
     onAssembled: async (final, digest) => {
       await finalize(final, digest).catch((error: unknown) =>
@@ -178,8 +181,6 @@ export function createApp({
     )
     for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, metricsMiddleware(metrics))
   }
-  // Locks of Ferry's own work (a file's report, a final's creation) beside the uploads' locks.
-  const sharedLocker = locker ?? new FerryMemoryLocker()
   if (processing && hooks['post-process']) {
     reportSettledProcessing({ processing, hooks, locker: sharedLocker, logger })
   }
@@ -233,7 +234,6 @@ export function createApp({
     corsHeaders: (origin) => corsHeaders(origin, config.corsOrigins, FINAL_CREATION_HEADERS),
     createWithUpload,
     maxSize: config.maxSize,
-    locker: sharedLocker,
   })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:

@@ -91,6 +91,11 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     const lying = await createFinal(endpoint, urls, reprDigest(randomBytes(8)))
     expect(lying.status).toBe(422)
     expect(await sha256OfResponse(await fetch(finalUrl))).toBe(sha256(whole))
+    // Once the final is deleted, its partials are gone as well, markers included.
+    expect((await fetch(finalUrl, { method: 'DELETE', headers: TUS })).status).toBe(204)
+    for (const url of urls) expect((await fetch(url, { method: 'HEAD', headers: TUS })).status).toBe(404)
+    const partialIds = urls.map((url) => url.split('/').at(-1) ?? '')
+    expect((await listAllButCheckpoints()).filter((key) => partialIds.some((id) => key.includes(id)))).toEqual([])
   })
 
   it('answers the same creation sent twice at once with one final upload, finished once', async () => {

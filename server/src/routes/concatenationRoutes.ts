@@ -1,7 +1,7 @@
 import { DIGEST_HEADER, ERROR_CODES, FILE_DESCRIPTION_MEDIA_TYPE } from '@ferry/protocol'
 import type { Context } from 'hono'
 import type { Server } from '@tus/server'
-import { type Locker, Metadata, type Upload } from '@tus/utils'
+import { Metadata, type Upload } from '@tus/utils'
 import { OWNER_METADATA_KEY, TIER_METADATA_KEY } from '../auth/ownership.js'
 import type { Principal } from '../auth/types.js'
 import type { UploadPolicy } from '../tus/createUploadPolicy.js'
@@ -30,12 +30,8 @@ export interface ConcatenationRouteOptions {
   createWithUpload: CreateWithUpload
   /** `Tus-Max-Size`, which a final upload's length may not pass either; 0 for none. */
   maxSize: number
-  /** The upload locker (shared by every instance when they coordinate through Redis). */
-  locker: Locker
 }
 
-/** How long a final's creation waits for another one from the same partials before 423. */
-const FINAL_LOCK_WAIT_MS = 20_000
 
 /**
  * The routes that give @tus/server the concatenation extension: creation of partial and final
@@ -50,7 +46,6 @@ export function createConcatenationRoutes({
   corsHeaders,
   createWithUpload,
   maxSize,
-  locker,
 }: ConcatenationRouteOptions) {
   const forward = async (c: Context, partial: boolean, principal: Principal) => {
     const request = c.req.raw
@@ -96,13 +91,7 @@ export function createConcatenationRoutes({
         // One creation of a final from these partials at a time, on every instance: a repeat
         // (its answer was lost, or the client gave up waiting) must find the first one's final
         // made, assembled and finished, never assemble or finish it a second time beside it.
-        const lock = locker.newLock(`concat-final:${ids[0]}`)
-        await lock.lock(AbortSignal.timeout(FINAL_LOCK_WAIT_MS), () => {}).catch(() => {
-          throw new FerryHttpError(423, ERROR_CODES.concatAssembling, 'a final upload is being made from these partial uploads; try again shortly', {
-            headers: { 'Retry-After': '1' },
-          })
-        })
-        try {
+        return await concatenation.exclusively(ids, async () => {
           const { final, assembled } = await concatenation.createFinal(ids, owner, vet, digest)
           const location = new URL(`${TUS_PATH}/${final.id}`, c.req.url).href
           const headers = {
@@ -119,9 +108,7 @@ export function createConcatenationRoutes({
             'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE,
             'Upload-Offset': String(final.offset),
           })
-        } finally {
-          await lock.unlock()
-        }
+        })
       } catch (error) {
         if (error instanceof FerryHttpError) return tusError(error, c.req.header('origin'))
         throw error

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ERROR_CODES } from '@ferry/protocol'
-import { type DataStore, Upload } from '@tus/utils'
+import { type DataStore, type Locker, Upload } from '@tus/utils'
 import type { Logger } from 'pino'
 import { OWNER_METADATA_KEY, ownerOf } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
@@ -56,9 +56,14 @@ export function parseFinalConcat(header: string, tusPath: string): string[] {
   })
 }
 
+/** How long work on a final upload waits for other work on the same one before 423. */
+const FINAL_LOCK_WAIT_MS = 20_000
+
 export interface ConcatenationOptions {
   backend: StorageBackend
   logger: Logger
+  /** The upload locker (shared by every instance when they coordinate through Redis). */
+  locker: Locker
   /** Called once the final upload holds every byte: verify, record, process. */
   onAssembled: (final: Upload, digest: string | null) => Promise<void>
   /** Called for each partial upload removed once its bytes are in the final (to drop its hash state). */
@@ -75,7 +80,7 @@ interface ServerSideCopy {
 
 const canCopy = (store: DataStore): store is DataStore & ServerSideCopy => 'appendCopy' in store
 
-export function createConcatenation({ backend, logger, onAssembled, onPartialRemoved }: ConcatenationOptions) {
+export function createConcatenation({ backend, logger, locker, onAssembled, onPartialRemoved }: ConcatenationOptions) {
   const { datastore, documents } = backend
   const copier = canCopy(datastore) ? datastore : undefined
   const assembling = new Set<string>()
@@ -162,9 +167,22 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
     }
   }
 
+  /**
+   * The marker of a partial upload joined into a final upload that still exists. A marker whose
+   * final was deleted (terminated, or through the file API) goes now: its partial is gone too.
+   */
   async function joinedPartial(id: string): Promise<JoinedPartial | undefined> {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) return undefined
-    return (await documents.get<JoinedPartial>(`${JOINED_PREFIX}${id}.json`).catch(() => undefined)) ?? undefined
+    const path = `${JOINED_PREFIX}${id}.json`
+    const joined = await documents.get<JoinedPartial>(path).catch(() => undefined)
+    if (!joined) return undefined
+    const finalGone = await datastore.getUpload(joined.finalId).then(
+      () => false,
+      (error: { status_code?: number }) => error?.status_code === 404 || error?.status_code === 410,
+    )
+    if (!finalGone) return joined
+    await documents.delete(path).catch(() => undefined)
+    return undefined
   }
 
   /**
@@ -201,8 +219,28 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
     return undefined
   }
 
+  /**
+   * Runs `work` on the final upload made of `partialIds` while no other process or request works
+   * on it: a creation and its repeat (its answer was lost, or the client gave up waiting), or a
+   * creation and the late assembly that a partial's last PATCH starts. Each finds what the other
+   * made, never assembles or finishes it a second time beside it.
+   */
+  async function exclusively<T>(partialIds: string[], work: () => Promise<T>): Promise<T> {
+    const lock = locker.newLock(`concat-final:${partialIds[0]}`)
+    await lock.lock(AbortSignal.timeout(FINAL_LOCK_WAIT_MS), () => {}).catch(() => {
+      throw new FerryHttpError(423, ERROR_CODES.concatAssembling, 'a final upload is being made from these partial uploads; try again shortly', {
+        headers: { 'Retry-After': '1' },
+      })
+    })
+    try {
+      return await work()
+    } finally {
+      await lock.unlock()
+    }
+  }
+
   return {
-    /** The marker of a partial upload that is now in a final upload, if `id` is one. */
+    exclusively,
     joinedPartial,
     /**
      * Creates a final upload from partial upload ids; assembles it now when they are complete.
@@ -240,7 +278,7 @@ export function createConcatenation({ backend, logger, onAssembled, onPartialRem
       for (const path of await documents.list(PENDING_PREFIX)) {
         const pending = await documents.get<PendingFinal>(path)
         if (!pending?.partialIds.includes(partialId)) continue
-        await assembleIfReady(pending, true).catch((error: unknown) =>
+        await exclusively(pending.partialIds, () => assembleIfReady(pending, true)).catch((error: unknown) =>
           logger.error({ err: error, finalId: pending.finalId }, 'assembling a final upload failed'),
         )
       }
