@@ -195,10 +195,13 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     const second = await createFinal(endpoint, [url, other])
     expect(second.status).toBe(409)
     expect((await second.json()).error.code).toBe('concat-invalid')
-    // The same creation sent again (its answer lost) is the same final upload, not a 409.
+    // The same creation sent again (its answer lost) is the same final upload, not a 409; one
+    // that claims a digest the first did not is refused.
     const again = await createFinal(endpoint, [url])
     expect(again.status).toBe(201)
     expect(again.headers.get('location')).toBe(first.headers.get('location'))
+    const otherDigest = await createFinal(endpoint, [url], reprDigest(randomBytes(8)))
+    expect(otherDigest.status).toBe(409)
     // The first final still completes once the partial does.
     const rest = randomBytes(1000)
     expect((await patch(url, part.length, rest)).status).toBe(204)

@@ -21,18 +21,19 @@ export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions)
   const run = async () => {
     if (running) return
     running = true
-    try {
-      const deleted = await backend.datastore.deleteExpired()
-      if (deleted > 0) logger.info({ deleted }, 'expired uploads removed')
-      const markers = await removeStaleJoinMarkers(backend.documents, backend.datastore.getExpiration())
-      if (markers > 0) logger.info({ markers }, 'markers of joined partial uploads removed')
-      const orphans = await removeOrphanedCheckpoints(backend)
-      if (orphans > 0) logger.info({ orphans }, 'hash checkpoints of removed uploads deleted')
-    } catch (error) {
-      logger.warn({ err: error }, 'removing expired uploads failed')
-    } finally {
-      running = false
+    // Each sweep on its own: one that fails (the store briefly away) does not skip the others.
+    const sweep = async (what: string, remove: () => Promise<number>) => {
+      try {
+        const removed = await remove()
+        if (removed > 0) logger.info({ removed }, `${what} removed`)
+      } catch (error) {
+        logger.warn({ err: error }, `removing ${what} failed`)
+      }
     }
+    await sweep('expired uploads', () => backend.datastore.deleteExpired())
+    await sweep('markers of joined partial uploads', () => removeStaleJoinMarkers(backend.documents, backend.datastore.getExpiration()))
+    await sweep('hash checkpoints of removed uploads', () => removeOrphanedCheckpoints(backend))
+    running = false
   }
   const timer = setInterval(run, intervalMs)
   timer.unref()

@@ -190,7 +190,11 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
    * if any: a creation sent again because its answer was lost. `assembled` is false while it
    * still waits for its partials.
    */
-  async function createdBefore(partialIds: string[], owner: string): Promise<{ final: Upload; assembled: boolean } | undefined> {
+  async function createdBefore(
+    partialIds: string[],
+    owner: string,
+    digest: string | null,
+  ): Promise<{ final: Upload; assembled: boolean } | undefined> {
     const same = (final: Upload) =>
       ownerOf(final) === owner && final.metadata?.[CONCAT_METADATA_KEY] === `final;${partialIds.join(' ')}`
     const joined = await Promise.all(partialIds.map(joinedPartial))
@@ -208,6 +212,11 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
       if (waiting?.partialIds.join(' ') !== partialIds.join(' ')) continue
       const final = await datastore.getUpload(waiting.finalId).catch(() => undefined)
       if (!final || !same(final)) continue
+      // Not assembled yet, so it will be checked against the first one's digest: a repeat must
+      // claim the same. (Once assembled, the finish compares a repeat's digest itself.)
+      if (waiting.digest !== digest) {
+        throw new FerryHttpError(409, ERROR_CODES.concatInvalid, `final upload ${final.id} was declared from these partial uploads with another Repr-Digest`)
+      }
       const partials = await partialsOf(partialIds, owner)
       if (partials.some((part) => part.offset !== part.size)) return { final, assembled: false }
       // Every partial is in: the first creation is joining them now (or stopped half-way).
@@ -254,7 +263,7 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
       vet: (size: number) => Record<string, string | null>,
       digest: string | null,
     ) {
-      const earlier = await createdBefore(partialIds, owner)
+      const earlier = await createdBefore(partialIds, owner, digest)
       if (earlier) return earlier
       const partials = await partialsOf(partialIds, owner)
       await refuseClaimed(partialIds)
