@@ -103,6 +103,24 @@ describe('reportSettledProcessing', () => {
     expect(next).toHaveLength(0)
   })
 
+  it('reports the other missed files when one of them cannot be claimed in time', async () => {
+    // Listed in name order: the held one comes first.
+    for (const fileId of ['a-held', 'b-free']) {
+      await processing.manifests.createPlan({ fileId, key: `uploads/${fileId}.png`, type: 'image/png', createdAt: new Date().toISOString(), jobs: ['metadata'] })
+      await processing.manifests.writeJob(fileId, { type: 'metadata', state: 'done', attempts: 1, outputs: [] })
+    }
+    const locker = new FerryMemoryLocker()
+    // Another instance's slow hook holds one file's report.
+    const held = locker.newLock('post-process:a-held')
+    await held.lock(AbortSignal.timeout(1000), () => {})
+    const reports: HookEvents['post-process'][] = []
+    stops.push(
+      reportSettledProcessing({ processing, hooks: { 'post-process': (event) => void reports.push(event) }, locker, logger, lockTimeoutMs: 200 }),
+    )
+    await expect.poll(() => reports.map((report) => report.fileId)).toEqual(['b-free'])
+    await held.unlock()
+  })
+
   it('reports a file once when all its jobs settle at the same moment', async () => {
     const reports = listen()
     await consumeTogether(() => 'done')

@@ -60,7 +60,8 @@ export function reportSettledProcessing({
     const missed = await manifests.listSettledUnreported(new Date(Date.now() - replayWindowMs))
     for (const fileId of missed) {
       if (stopped) return
-      await reportOnce(fileId)
+      // One file's failure (its lock held past the timeout by a slow hook) is not the others'.
+      await reportOnce(fileId).catch((error: unknown) => logger.warn({ err: error, fileId }, 'reporting settled processing failed'))
     }
     if (missed.length > 0) logger.info({ files: missed.length }, 'settled processing reported after a restart')
   }
