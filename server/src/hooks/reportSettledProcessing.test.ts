@@ -103,22 +103,56 @@ describe('reportSettledProcessing', () => {
     expect(next).toHaveLength(0)
   })
 
-  it('reports the other missed files when one of them cannot be claimed in time', async () => {
+  it('reports the other missed files while another report holds one, then takes that one over when it ends unmarked', async () => {
     // Listed in name order: the held one comes first.
     for (const fileId of ['a-held', 'b-free']) {
       await processing.manifests.createPlan({ fileId, key: `uploads/${fileId}.png`, type: 'image/png', createdAt: new Date().toISOString(), jobs: ['metadata'] })
       await processing.manifests.writeJob(fileId, { type: 'metadata', state: 'done', attempts: 1, outputs: [] })
     }
     const locker = new FerryMemoryLocker()
-    // Another instance's slow hook holds one file's report.
+    // Another instance's report of one file, which will die before marking it.
     const held = locker.newLock('post-process:a-held')
     await held.lock(AbortSignal.timeout(1000), () => {})
     const reports: HookEvents['post-process'][] = []
     stops.push(
-      reportSettledProcessing({ processing, hooks: { 'post-process': (event) => void reports.push(event) }, locker, logger, lockTimeoutMs: 200 }),
+      reportSettledProcessing({ processing, hooks: { 'post-process': (event) => void reports.push(event) }, locker, logger, lockTimeoutMs: 100 }),
     )
     await expect.poll(() => reports.map((report) => report.fileId)).toEqual(['b-free'])
+    // Several of its waits have run out meanwhile; it still waits.
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    expect(reports.map((report) => report.fileId)).toEqual(['b-free'])
     await held.unlock()
+    await expect.poll(() => reports.map((report) => report.fileId).sort()).toEqual(['a-held', 'b-free'])
+    expect(await processing.manifests.wasReported('a-held')).toBe(true)
+  })
+
+  it('waits quietly behind a hook slower than its lock timeout, and reports nothing twice', async () => {
+    const locker = new FerryMemoryLocker()
+    const warnings: unknown[] = []
+    const watched = pino({ level: 'debug' }, { write: (line: string) => void (JSON.parse(line).level >= 40 && warnings.push(line)) })
+    const reports: string[] = []
+    for (let instance = 0; instance < 2; instance++) {
+      stops.push(
+        reportSettledProcessing({
+          processing,
+          locker,
+          logger: watched,
+          lockTimeoutMs: 50,
+          hooks: {
+            'post-process': async (event) => {
+              reports.push(event.fileId)
+              await new Promise((resolve) => setTimeout(resolve, 400))
+            },
+          },
+        }),
+      )
+    }
+    await consumeTogether(() => 'done')
+    await trigger('slow-hook')
+    await expect.poll(() => processing.manifests.wasReported('slow-hook')).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(reports).toEqual(['slow-hook'])
+    expect(warnings).toEqual([])
   })
 
   it('reports a file once when all its jobs settle at the same moment', async () => {
