@@ -332,6 +332,13 @@ describe.each(STORE_KINDS)('upload policy on the %s store', (kind) => {
       expect(added.filter((key) => !key.includes('records/') && !key.includes('hash-state/'))).toEqual([])
       const partialIds = paths.map((path) => path.split('/').at(-1) ?? '')
       expect(added.filter((key) => partialIds.some((id) => key.includes(id)))).toEqual([])
+      // The creation sent again (its answer was lost): the partials still answer as complete, so
+      // a client does not upload them again, and the repeat learns of the refusal, not a 404.
+      for (const path of paths) expect((await fetch(`${server.url}${path}`, { method: 'HEAD', headers: { ...TUS, Authorization: auth.basic ?? '' } })).status).toBe(200)
+      const again = await final(paths, { filename: 'photo.jpg', filetype: 'image/jpeg' }, whole)
+      expect(again.status).toBe(410)
+      expect((await again.json()).error).toMatchObject({ code: 'rejected', message: expect.stringContaining('executable') })
+      expect((await store.listAll()).filter((key) => !before.includes(key) && !key.includes('concat/joined/'))).toEqual(added)
     })
 
     it('refuses a final declared before its partials finish once it is assembled: HEAD and GET both answer 410', async () => {

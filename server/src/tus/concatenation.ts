@@ -4,6 +4,7 @@ import { type DataStore, type Locker, Upload } from '@tus/utils'
 import type { Logger } from 'pino'
 import { OWNER_METADATA_KEY, ownerOf } from '../auth/ownership.js'
 import { FerryHttpError } from '../errors.js'
+import { rejectedError } from '../integrity/createFinalizer.js'
 import type { StorageBackend } from '../storage/types.js'
 
 /**
@@ -168,8 +169,10 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
   }
 
   /**
-   * The marker of a partial upload joined into a final upload that still exists. A marker whose
-   * final was deleted (terminated, or through the file API) goes now: its partial is gone too.
+   * The marker of a partial upload joined into a final upload that still exists, or that was
+   * refused once assembled (its bytes removed, its record kept): a repeated creation is answered
+   * with that refusal. A marker whose final was deleted (terminated, or through the file API)
+   * goes now: its partial is gone too.
    */
   async function joinedPartial(id: string): Promise<JoinedPartial | undefined> {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) return undefined
@@ -180,9 +183,15 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
       () => false,
       (error: { status_code?: number }) => error?.status_code === 404 || error?.status_code === 410,
     )
-    if (!finalGone) return joined
+    if (!finalGone || (await refusedFinal(joined.finalId))) return joined
     await documents.delete(path).catch(() => undefined)
     return undefined
+  }
+
+  /** The record of a final upload that the finish refused (policy or pre-finish hook), if it was. */
+  async function refusedFinal(finalId: string) {
+    const record = await backend.records.get(finalId).catch(() => undefined)
+    return record?.state === 'rejected' ? record : undefined
   }
 
   /**
@@ -201,7 +210,13 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
     const finalId = joined[0]?.finalId
     if (finalId !== undefined && joined.every((part) => part?.finalId === finalId && part.owner === owner)) {
       const final = await datastore.getUpload(finalId).catch(() => undefined)
-      if (!final || !same(final)) return undefined
+      if (!final) {
+        // Refused once assembled: the repeat learns why, as the first creation did.
+        const refused = await refusedFinal(finalId)
+        if (refused && refused.owner === owner) throw rejectedError(refused, 410)
+        return undefined
+      }
+      if (!same(final)) return undefined
       // An assembly that stopped after writing the markers left its pending final and partials.
       const leftover = await documents.get<PendingFinal>(`${PENDING_PREFIX}${finalId}.json`).catch(() => undefined)
       if (leftover) await releasePartials(leftover)
