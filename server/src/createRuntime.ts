@@ -8,6 +8,7 @@ import type { JobQueue } from './processing/queue/types.js'
 import { createBackend } from './storage/createBackend.js'
 import { createStorePromotion, type Promotion, withPromotedUploadReads } from './promotion/index.js'
 import type { StorageBackend } from './storage/types.js'
+import { fixOldGenerationGrowth } from './memory/oldGenerationGrowth.js'
 import { createGarbagePacer, paceWrites, youngGarbageCollector } from './memory/youngGarbage.js'
 
 export interface Runtime {
@@ -44,6 +45,9 @@ export async function createRuntime({ config, logger, consume, metrics }: Runtim
   const encrypted = config.store.kind === 'disk' && config.store.encryptionKey !== undefined
   const backend = encrypted ? withPromotedUploadReads(stored) : stored
   await backend.prepare()
+  if (config.heapGrowingPercent > 0 && !fixOldGenerationGrowth(config.heapGrowingPercent)) {
+    logger.warn('V8 refused --heap-growing-percent: the old generation grows as V8 chooses')
+  }
   const collect = config.collectEveryBytes > 0 ? youngGarbageCollector() : undefined
   if (collect) paceWrites(backend.datastore, createGarbagePacer({ everyBytes: config.collectEveryBytes, collect }))
   else if (config.collectEveryBytes > 0) logger.warn('V8 refused --expose-gc: socket-read garbage is left to V8')

@@ -65,6 +65,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FERRY_GC_EVERY_MIB: '-1' })).toThrow('FERRY_GC_EVERY_MIB must be a whole number from 0 to 1024, got "-1"')
   })
 
+  it('reads how far V8 may grow its old generation past the live heap, 0 for V8’s own choice', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(150)
+    expect(loadConfig({ FERRY_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0)
+    expect(loadConfig({ FERRY_HEAP_GROWING_PERCENT: '300' }).heapGrowingPercent).toBe(300)
+    expect(() => loadConfig({ FERRY_HEAP_GROWING_PERCENT: '1.5' })).toThrow('FERRY_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000, got "1.5"')
+  })
+
   it('splits CORS origins', () => {
     expect(loadConfig({ FERRY_CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
       'https://a.example',

@@ -51,6 +51,8 @@ export interface ServerConfig {
    * reads from piling up to V8's 64 MiB external-memory trigger; 0 leaves it to V8.
    */
   collectEveryBytes: number
+  /** V8's old generation may grow this many percent past the live heap; 0 leaves V8 to choose. */
+  heapGrowingPercent: number
   /** Trust `X-Forwarded-*` headers when building upload URLs (behind a reverse proxy). */
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -96,6 +98,8 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   // Paced collections bound the S3 store's garbage; on disk they promoted each request's live
   // objects to the old generation and grew the server more than V8 left alone (Benchmarks).
   const collectEveryBytes = read.integer('FERRY_GC_EVERY_MIB', storeKind === 's3' ? 8 : 0, { min: 0, max: 1024 }) * MIB
+  // A fixed growth of V8's old generation; 0 leaves V8 its own (see memory/oldGenerationGrowth).
+  const heapGrowingPercent = read.integer('FERRY_HEAP_GROWING_PERCENT', 150, { min: 0, max: 1000 })
   const uploadExpiryMs = read.integer('FERRY_UPLOAD_EXPIRY_SECONDS', 24 * 3600, { min: 0 }) * 1000
   const cleanupIntervalMs = read.integer('FERRY_CLEANUP_INTERVAL_SECONDS', 3600, { min: 1 }) * 1000
   // Inside the 10 s `docker stop` (and Kubernetes' 30 s) leaves before SIGKILL, with time to close.
@@ -169,6 +173,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     requireDigest,
     serverHash,
     collectEveryBytes,
+    heapGrowingPercent,
     trustProxy,
     logLevel,
   }
