@@ -2,6 +2,7 @@ import path from 'node:path'
 import { type AuthConfig, loadAuthConfig } from './authConfig.js'
 import { parseEncryptionKey } from '../storage/encryption/index.js'
 import { type CoordinationConfig, loadCoordinationConfig } from './coordinationConfig.js'
+import { type DownloadUrlConfig, loadDownloadUrlConfig } from './downloadUrlConfig.js'
 import { createReaders, type Environment } from './environmentReaders.js'
 import { loadProcessingConfig, type ProcessingConfig } from './processingConfig.js'
 import { loadPromotionConfig } from './promotionConfig.js'
@@ -57,6 +58,8 @@ export interface ServerConfig {
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   auth: AuthConfig
+  /** Signed download URLs: their own secret (else derived from the JWT secret) and lifetime. */
+  downloadUrls: DownloadUrlConfig
   policy: { enabled: boolean; defaultTier: 'basic' | 'premium' | 'enterprise'; uploadsPerMinute: number }
   processing: ProcessingConfig
   /** Where upload locks and rate limits live: this process, or a Redis shared by instances. */
@@ -144,6 +147,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   }
 
   const auth = loadAuthConfig(read, problems)
+  const downloadUrls = loadDownloadUrlConfig(read, problems)
   const policy = {
     enabled: read.oneOf('FERRY_POLICY', ['off', 'tiers'] as const, 'off') === 'tiers',
     defaultTier: read.oneOf('FERRY_DEFAULT_TIER', ['basic', 'premium', 'enterprise'] as const, 'basic'),
@@ -156,6 +160,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     auth,
+    downloadUrls,
     policy,
     processing,
     coordination,
