@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { ERROR_CODES, WANT_DIGEST_HEADER } from '@ferry/protocol'
 import { type Locker, Metadata, type Upload } from '@tus/utils'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
@@ -17,6 +17,9 @@ import { createAuthMiddleware } from './auth/createAuthMiddleware.js'
 import { ownerOf } from './auth/ownership.js'
 import { principalOf } from './auth/principalOf.js'
 import type { Authenticate } from './auth/types.js'
+import type { DownloadUrlSigner } from './downloads/createDownloadUrlSigner.js'
+import { filePath, outputPath } from './downloads/downloadPaths.js'
+import { isSignedDownload, signedDownloadAccess } from './downloads/signedDownloadAccess.js'
 import { createFileRemover } from './files/createFileRemover.js'
 import type { Metrics } from './metrics/createMetrics.js'
 import { metricsMiddleware } from './metrics/metricsMiddleware.js'
@@ -90,6 +93,13 @@ export interface AppOptions {
    * @default built from `config.serverHash` (none for `reread`)
    */
   digests?: StreamingDigests
+  /**
+   * Signs download URLs that need no credentials (`<img src>`, download links): file descriptions
+   * carry one, `POST /api/files/:id/download-url` makes a fresh one, and `GET`/`HEAD` of a file or
+   * output accept a valid one instead of credentials (see downloads/).
+   * @default none: no signed URLs, every download needs credentials
+   */
+  downloadUrls?: DownloadUrlSigner
 }
 
 /**
@@ -112,6 +122,7 @@ export function createApp({
   locker,
   soleWriter = locker === undefined || locker instanceof FerryMemoryLocker,
   rateLimiter,
+  downloadUrls,
   // The default: hash as the bytes arrive, so finishing an upload never reads it again.
   digests = createServerDigests({ serverHash: config.serverHash ?? 'stream', backend, soleWriter, logger }),
 }: AppOptions): Hono {
@@ -155,6 +166,7 @@ export function createApp({
     maxSize: config.maxSize,
     trustProxy: config.trustProxy,
     locker,
+    downloadUrls,
   })
   const handleTus = (c: { req: { raw: Request } }) => tus.handleWeb(c.req.raw)
   const download = createDownloadRoute({ backend, finalize })
@@ -234,6 +246,7 @@ export function createApp({
     corsHeaders: (origin) => corsHeaders(origin, config.corsOrigins, FINAL_CREATION_HEADERS),
     createWithUpload,
     maxSize: config.maxSize,
+    downloadUrls,
   })
 
   // Every upload route and API route knows its caller, and shows an upload only to its owner:
@@ -244,7 +257,8 @@ export function createApp({
   })
   const auth = createAuthMiddleware({ authenticate, errorHeaders })
   const ownership: MiddlewareHandler = async (c, next) => {
-    if (c.req.method === 'OPTIONS' || c.req.method === 'POST') return next()
+    // A tus POST creates an upload (and `POST /files/<id>` is only a 405); a POST under /api/files/<id> acts on a file.
+    if (c.req.method === 'OPTIONS' || (c.req.method === 'POST' && !c.req.path.startsWith('/api/'))) return next()
     const id = c.req.param('id') ?? ''
     // Hono decodes `%2F` in the id; an id is one path segment, never a way into another folder.
     const isSegment = !/[/\\]/.test(id)
@@ -286,7 +300,7 @@ export function createApp({
       '/api/*',
       cors({
         origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
-        allowMethods: ['GET', 'HEAD', 'DELETE', 'OPTIONS'],
+        allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
         exposeHeaders: DOWNLOAD_HEADERS,
         maxAge: 86_400,
       }),
@@ -294,11 +308,26 @@ export function createApp({
   }
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, rejectDuplicateHeaders({ errorHeaders }))
   for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion)
+  if (downloadUrls) {
+    // Before the authentication: on these two routes, a GET or HEAD may carry a signature instead.
+    const downloadErrorHeaders = (origin: string | undefined) => corsHeaders(origin, config.corsOrigins, DOWNLOAD_HEADERS)
+    const access = (signedPath: (c: Context) => string) =>
+      signedDownloadAccess({
+        downloadUrls,
+        signedPath,
+        errorHeaders: downloadErrorHeaders,
+        logger,
+        onRefused: (reason) => metrics?.downloadSignaturesRefused.inc({ reason }),
+      })
+    app.use(`${TUS_PATH}/:id`, access((c) => filePath(c.req.param('id') ?? '')))
+    app.use('/api/files/:id/outputs/:name', access((c) => outputPath(c.req.param('id') ?? '', c.req.param('name') ?? '')))
+  }
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, auth)
   for (const path of [`${TUS_PATH}/:id`, '/api/files/:id', '/api/files/:id/*']) app.use(path, ownership)
 
   app.get(`${TUS_PATH}/:id`, async (c) => {
-    if (c.req.method === 'HEAD') {
+    // A signed URL is for downloads: its HEAD answers the download's headers, not the upload's state.
+    if (c.req.method === 'HEAD' && !isSignedDownload(c)) {
       const record = await backend.records.get(c.req.param('id'))
       if (record?.state === 'quarantined') return tusError(quarantinedError(record.id), c.req.header('origin'))
       if (record?.state === 'rejected') return tusError(rejectedError(record), c.req.header('origin'))
@@ -370,7 +399,7 @@ export function createApp({
   app.options(TUS_PATH, advertiseChecksums)
   app.options(`${TUS_PATH}/`, advertiseChecksums)
   app.options(`${TUS_PATH}/:id`, advertiseChecksums)
-  app.route('/api/files', createFileApi({ backend, processing, removeFileData }))
+  app.route('/api/files', createFileApi({ backend, processing, removeFileData, downloadUrls }))
   // Nothing else reaches @tus/server: it would take the last segment of any longer path as an
   // upload id (`/files/x/<id>`, `/files/<id>/`) and serve it past the checks above.
   const methodNotAllowed = (allowed: string) => (c: { req: { method: string; header: (name: string) => string | undefined } }) => {

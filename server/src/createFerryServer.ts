@@ -6,6 +6,7 @@ import { createAuthenticate } from './auth/createAuthenticate.js'
 import type { Authenticate } from './auth/types.js'
 import type { ServerConfig } from './config/loadConfig.js'
 import { createRuntime, type Runtime } from './createRuntime.js'
+import { configuredDownloadUrls } from './downloads/configuredDownloadUrls.js'
 import { combineHooks } from './hooks/runHooks.js'
 import type { FerryHooks } from './hooks/types.js'
 import { corsHeaders, TUS_ERROR_HEADERS } from './http/corsHeaders.js'
@@ -105,6 +106,11 @@ export async function createFerryServer({ config, logger, authenticate, hooks, d
     // Requests have drained by the time this runs: the hash checkpoints saved behind their
     // answers land before the hash threads end.
     if (digests) built.push(() => digests.flush().finally(() => digests.close()))
+    const downloadUrls = configuredDownloadUrls({
+      config,
+      logger,
+      credentialsRequired: authenticate !== undefined || config.auth.kind !== 'anonymous',
+    })
     const app = createApp({
       config,
       backend,
@@ -120,6 +126,7 @@ export async function createFerryServer({ config, logger, authenticate, hooks, d
       locker,
       rateLimiter,
       digests,
+      downloadUrls,
     })
     const drain = createRequestDrain({
       onRefused: () => metrics.uploadsFailed.inc({ reason: ERROR_CODES.shuttingDown }),

@@ -16,6 +16,13 @@ export { defaultProcessingPolicy, planJobs, type ProcessingPolicy } from './proc
 export { authenticateAnonymously } from './auth/anonymous.js'
 export { bearerJwt, type BearerJwtOptions } from './auth/bearerJwt.js'
 export { AuthError, type Authenticate, type Principal } from './auth/types.js'
+export {
+  createDownloadUrlSigner,
+  type DownloadUrlSigner,
+  type DownloadUrlSignerOptions,
+  type SignedDownloadUrl,
+} from './downloads/createDownloadUrlSigner.js'
+export { downloadSigningKey, type DownloadSigningKeyOptions } from './downloads/downloadSigningKey.js'
 export { createFerryServer, type FerryServer, type FerryServerOptions } from './createFerryServer.js'
 export { createGracefulShutdown, type GracefulShutdownOptions } from './gracefulShutdown.js'
 export { holdSignalsDuringStartup, type StartupSignals } from './startupSignals.js'

@@ -32,6 +32,9 @@ export const ERROR_CODES = {
   duplicateHeader: 'duplicate-header',
   shuttingDown: 'shutting-down',
   coordinationUnavailable: 'coordination-unavailable',
+  signatureInvalid: 'signature-invalid',
+  signatureExpired: 'signature-expired',
+  downloadUrlsOff: 'download-urls-off',
 } as const
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES]

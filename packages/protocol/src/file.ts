@@ -30,6 +30,13 @@ export interface FileDescription {
   processing: ProcessingState
   /** Server-Sent Events of the file's processing, while there is any to wait for. */
   eventsUrl?: string
+  /**
+   * A signed URL of the bytes that needs no credentials (for `<img src>` or a download link),
+   * when the server signs download URLs. Anyone holding it can read the file until it expires.
+   */
+  downloadUrl?: string
+  /** When `downloadUrl` stops working (ISO 8601); ask `POST /api/files/:id/download-url` for a new one. */
+  downloadUrlExpiresAt?: string
 }
 
 /** Media type of a response body holding a `FileDescription`. */

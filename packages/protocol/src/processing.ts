@@ -15,7 +15,12 @@ export interface ProcessingOutput {
   name: string
   job: ProcessingJobType
   key: string
+  /** Where the output is served to the file's owner (with credentials). */
   url: string
+  /** A signed URL of the output that needs no credentials, when the server signs download URLs. */
+  downloadUrl?: string
+  /** When `downloadUrl` stops working (ISO 8601). */
+  downloadUrlExpiresAt?: string
   size: number
   type: string
   encoding?: string

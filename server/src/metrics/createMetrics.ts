@@ -44,6 +44,12 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
       ...metric,
     }),
+    downloadSignaturesRefused: new Counter({
+      name: 'ferry_download_signatures_refused_total',
+      help: 'Signed download URLs refused, by reason (malformed, mismatch, expired)',
+      labelNames: ['reason'],
+      ...metric,
+    }),
     s3Errors: new Counter({
       name: 'ferry_s3_errors_total',
       help: 'Failed requests to the S3 store, by operation',

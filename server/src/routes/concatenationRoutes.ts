@@ -12,6 +12,8 @@ import { CONCAT_METADATA_KEY, type Concatenation, parseFinalConcat } from '../tu
 import { TUS_PATH } from '../tus/createTusServer.js'
 import { claimCreation } from '../tus/creationClaims.js'
 import { describeFile } from '../tus/describeFile.js'
+import type { DownloadUrlSigner } from '../downloads/createDownloadUrlSigner.js'
+import { signedFileUrl } from '../downloads/signedUrls.js'
 import { carriesUpload, type CreateWithUpload } from './createWithUpload.js'
 
 export interface ConcatenationRouteOptions {
@@ -30,6 +32,8 @@ export interface ConcatenationRouteOptions {
   createWithUpload: CreateWithUpload
   /** `Tus-Max-Size`, which a final upload's length may not pass either; 0 for none. */
   maxSize: number
+  /** Signs the download URL in a final's description; none when left out. */
+  downloadUrls?: DownloadUrlSigner
 }
 
 
@@ -46,6 +50,7 @@ export function createConcatenationRoutes({
   corsHeaders,
   createWithUpload,
   maxSize,
+  downloadUrls,
 }: ConcatenationRouteOptions) {
   const forward = async (c: Context, partial: boolean, principal: Principal) => {
     const request = c.req.raw
@@ -103,7 +108,12 @@ export function createConcatenationRoutes({
           if (!assembled) return c.body(null, 201, headers)
           const { record, processing } = await finalize(final, digest, c.req.raw)
           const eventsUrl = processing === 'none' ? undefined : new URL(`/api/files/${final.id}/events`, c.req.url).href
-          return c.body(JSON.stringify(describeFile(record, { uploadUrl: location, processing, eventsUrl })), 201, {
+          return c.body(JSON.stringify(describeFile(record, {
+            uploadUrl: location,
+            processing,
+            eventsUrl,
+            download: signedFileUrl(downloadUrls, record, new URL(location).origin),
+          })), 201, {
             ...headers,
             'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE,
             'Upload-Offset': String(final.offset),

@@ -14,12 +14,14 @@ export interface DownloadRouteOptions {
 }
 
 /**
- * `GET /files/:id`: the bytes of a finished upload, with Range and ETag. Incomplete uploads are 404
+ * `GET /files/:id`: the bytes of a finished upload, with Range and ETag (and `HEAD` for a signed
+ * URL: the same headers without the bytes). Incomplete uploads are 404
  * (as in @tus/server), quarantined and rejected ones 410. A complete upload that was never
  * finalized (the server died between the last byte and the verdict) is finalized here, as
  * unverified.
  * The bytes come from the record's key: the promoted object, served with the Content-Type and
- * Cache-Control it was stored with (kept `private`: this route answers only the file's owner).
+ * Cache-Control it was stored with (kept `private`: this route answers only the file's owner, or
+ * a URL the server signed for the owner).
  */
 export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions) {
   return async (c: Context): Promise<Response> => {
@@ -61,15 +63,16 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
     if (range === 'unsatisfiable') {
       return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${record.size}` })
     }
-    const stream = await backend.objects.read(record.key, range)
+    // HEAD (of a signed URL: the owner's HEAD is the tus one) answers the GET's headers, unread.
+    const body = async () => (c.req.method === 'HEAD' ? null : toWebStream(await backend.objects.read(record.key, range)))
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${record.size}`
       headers['Content-Length'] = String(range.end - range.start + 1)
-      return new Response(toWebStream(stream), { status: 206, headers })
+      return new Response(await body(), { status: 206, headers })
     }
     headers['Content-Length'] = String(record.size)
     headers[DIGEST_HEADER] = formatSha256Digest(Buffer.from(record.sha256, 'hex'))
-    return new Response(toWebStream(stream), { status: 200, headers })
+    return new Response(await body(), { status: 200, headers })
   }
 }
 

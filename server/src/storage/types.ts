@@ -3,7 +3,8 @@ import type { FileDescription } from '@ferry/protocol'
 import type { DataStore } from '@tus/utils'
 
 /** What the server remembers about a finished upload, kept in the same store as its bytes. */
-export interface FileRecord extends Omit<FileDescription, 'url' | 'processing' | 'eventsUrl'> {
+export interface FileRecord
+  extends Omit<FileDescription, 'url' | 'processing' | 'eventsUrl' | 'downloadUrl' | 'downloadUrlExpiresAt'> {
   finishedAt: string
   /** The user who uploaded it. */
   owner: string

@@ -13,6 +13,8 @@ import type { StorageBackend } from '../storage/types.js'
 import { CONCAT_METADATA_KEY } from './concatenation.js'
 import type { UploadPolicy } from './createUploadPolicy.js'
 import { describeFile } from './describeFile.js'
+import type { DownloadUrlSigner } from '../downloads/createDownloadUrlSigner.js'
+import { signedFileUrl } from '../downloads/signedUrls.js'
 import { FerryMemoryLocker } from '../locking/FerryMemoryLocker.js'
 
 export const TUS_PATH = '/files'
@@ -33,6 +35,8 @@ export interface TusServerOptions {
    * @default new FerryMemoryLocker() (this process only)
    */
   locker?: Locker
+  /** Signs the download URL in the finished file's description; none when left out. */
+  downloadUrls?: DownloadUrlSigner
 }
 
 /**
@@ -102,7 +106,14 @@ export function createTusServer(options: TusServerOptions): Server {
         return {
           status_code: isCreation ? undefined : 200,
           headers: { 'Content-Type': FILE_DESCRIPTION_MEDIA_TYPE },
-          body: JSON.stringify(describeFile(record, { uploadUrl, processing, eventsUrl })),
+          body: JSON.stringify(
+            describeFile(record, {
+              uploadUrl,
+              processing,
+              eventsUrl,
+              download: signedFileUrl(options.downloadUrls, record, new URL(uploadUrl).origin),
+            }),
+          ),
         }
       } catch (error) {
         if (error instanceof FerryHttpError) throw error

@@ -1,4 +1,5 @@
 import type { FileDescription, ProcessingState } from '@ferry/protocol'
+import type { SignedDownloadUrl } from '../downloads/createDownloadUrlSigner.js'
 import type { FileRecord } from '../storage/types.js'
 
 export interface DescribeFileOptions {
@@ -7,6 +8,8 @@ export interface DescribeFileOptions {
   processing: ProcessingState
   /** Where Server-Sent Events of the processing are, while there is any to wait for. */
   eventsUrl?: string
+  /** A signed URL of the bytes, when the server signs download URLs. */
+  download?: SignedDownloadUrl
 }
 
 /** The public description of a stored file. */
@@ -23,5 +26,11 @@ export function describeFile(record: FileRecord, options: DescribeFileOptions): 
     state: record.state,
     processing: options.processing,
     ...(options.eventsUrl ? { eventsUrl: options.eventsUrl } : {}),
+    ...(options.download ? signedDownloadFields(options.download) : {}),
   }
+}
+
+/** A signed URL as the fields of a file description or processing output. */
+export function signedDownloadFields(download: SignedDownloadUrl): { downloadUrl: string; downloadUrlExpiresAt: string } {
+  return { downloadUrl: download.url, downloadUrlExpiresAt: download.expiresAt.toISOString() }
 }

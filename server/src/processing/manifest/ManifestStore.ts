@@ -19,7 +19,7 @@ export interface ManifestPlan {
 
 /** One job's own document: its status and the outputs it stored. */
 export interface JobDocument extends ProcessingJobStatus {
-  outputs: Omit<ProcessingOutput, 'url'>[]
+  outputs: Omit<ProcessingOutput, 'url' | 'downloadUrl' | 'downloadUrlExpiresAt'>[]
 }
 
 /**
