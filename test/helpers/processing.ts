@@ -32,11 +32,13 @@ export async function waitForManifest(
   done: (manifest: ProcessingManifest) => boolean = (manifest) =>
     manifest.state === 'done' || manifest.state === 'failed',
   timeoutMs = 60_000,
+  /** Request headers, such as the owner's `Authorization` on a server with authentication. */
+  headers: Record<string, string> = {},
 ): Promise<ProcessingManifest> {
   const deadline = Date.now() + timeoutMs
   let last: ProcessingManifest | undefined
   while (Date.now() < deadline) {
-    const response = await fetch(`${serverUrl}/api/files/${id}`).catch(() => undefined)
+    const response = await fetch(`${serverUrl}/api/files/${id}`, { headers }).catch(() => undefined)
     if (response?.ok) {
       last = (await response.json()).manifest as ProcessingManifest
       if (done(last)) return last
