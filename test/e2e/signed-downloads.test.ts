@@ -6,10 +6,10 @@ import { downloadQuery } from '../../server/src/downloads/downloadSignature.js'
 import { downloadSigningKey } from '../../server/src/downloads/downloadSigningKey.js'
 import { sha256, sha256OfResponse } from '../helpers/files.js'
 import { bearerToken } from '../helpers/jwt.js'
-import { noisyJpeg, waitForManifest } from '../helpers/processing.js'
+import { noisyJpeg, uploadBytes, waitForManifest } from '../helpers/processing.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore, STORE_KINDS } from '../helpers/stores.js'
-import { encodeMetadata, patch, reprDigest, TUS } from '../helpers/tus.js'
+import { TUS } from '../helpers/tus.js'
 
 const JWT_SECRET = 'a-shared-secret-of-at-least-32-characters!'
 /** The key the server derives from its JWT secret, to sign URLs the way it does (past expiries, foreign owners). */
@@ -17,16 +17,7 @@ const DERIVED_KEY = downloadSigningKey({ jwtSecret: JWT_SECRET }) as Buffer
 
 /** Uploads `bytes` as the holder of `authorization` (none: anonymous) and returns the description of the last PATCH. */
 async function uploadAs(serverUrl: string, authorization: string | undefined, bytes: Uint8Array, name: string, type: string): Promise<FileDescription> {
-  const credentials: Record<string, string> = authorization ? { Authorization: authorization } : {}
-  const created = await fetch(`${serverUrl}/files/`, {
-    method: 'POST',
-    headers: { ...TUS, ...credentials, 'Upload-Length': String(bytes.length), 'Upload-Metadata': encodeMetadata({ filename: name, filetype: type }) },
-  })
-  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${await created.text()}`)
-  const url = new URL(created.headers.get('location') ?? '', serverUrl).href
-  const finished = await patch(url, 0, bytes, { ...reprDigest(bytes), ...credentials })
-  if (finished.status !== 200) throw new Error(`upload failed: ${finished.status} ${await finished.text()}`)
-  return (await finished.json()) as FileDescription
+  return (await uploadBytes(serverUrl, bytes, name, type, authorization ? { Authorization: authorization } : {})).body
 }
 
 /** The URL with one query parameter replaced. */

@@ -1,4 +1,4 @@
-import type { ProcessingManifest } from '@ferry/protocol'
+import type { FileDescription, ProcessingManifest } from '@ferry/protocol'
 import sharp from 'sharp'
 import { createUpload, patch, reprDigest } from './tus.js'
 
@@ -13,13 +13,22 @@ export async function noisyJpeg(width: number, height: number, quality = 95): Pr
 export interface UploadedFile {
   id: string
   url: string
-  body: { processing: string; eventsUrl?: string; sha256: string }
+  body: FileDescription
 }
 
-/** Uploads bytes in one PATCH with their digest and returns the server's description. */
-export async function uploadBytes(serverUrl: string, bytes: Uint8Array, name: string, type: string): Promise<UploadedFile> {
-  const url = await createUpload(`${serverUrl}/files/`, bytes.length, { filename: name, filetype: type })
-  const response = await patch(url, 0, bytes, reprDigest(bytes))
+/**
+ * Uploads bytes in one PATCH with their digest and returns the server's description; `headers`
+ * (such as `Authorization`) go with both requests.
+ */
+export async function uploadBytes(
+  serverUrl: string,
+  bytes: Uint8Array,
+  name: string,
+  type: string,
+  headers: Record<string, string> = {},
+): Promise<UploadedFile> {
+  const url = await createUpload(`${serverUrl}/files/`, bytes.length, { filename: name, filetype: type }, headers)
+  const response = await patch(url, 0, bytes, { ...reprDigest(bytes), ...headers })
   if (response.status !== 200) throw new Error(`upload failed: ${response.status} ${await response.text()}`)
   const body = await response.json()
   return { id: body.id, url, body }

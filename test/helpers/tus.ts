@@ -24,10 +24,12 @@ export async function createUpload(
   endpoint: string,
   size: number,
   metadata: Record<string, string> = { filename: 'test.bin', filetype: 'application/octet-stream' },
+  /** More request headers, such as `Authorization`. */
+  headers: Record<string, string> = {},
 ): Promise<string> {
   const response = await fetch(endpoint, {
     method: 'POST',
-    headers: { ...TUS, 'Upload-Length': String(size), 'Upload-Metadata': encodeMetadata(metadata) },
+    headers: { ...TUS, 'Upload-Length': String(size), 'Upload-Metadata': encodeMetadata(metadata), ...headers },
   })
   if (response.status !== 201) throw new Error(`create failed: ${response.status} ${await response.text()}`)
   const location = response.headers.get('location')
