@@ -45,13 +45,18 @@ describe.each(STORE_KINDS)('signed download URLs, %s store, FERRY_AUTH=jwt', (ki
   let photo: FileDescription
   let other: FileDescription
   let bobs: FileDescription
+  // Around the photo's upload, whose answer signs its URL.
+  let uploadedFrom: number
+  let uploadedBy: number
 
   beforeAll(async () => {
     server = await startServerProcess({ ...(await prepareStore(kind)).env, FERRY_AUTH: 'jwt', FERRY_JWT_SECRET: JWT_SECRET, FERRY_LOG_LEVEL: 'info' })
     alice = await bearerToken(JWT_SECRET, 'alice')
     bob = await bearerToken(JWT_SECRET, 'bob')
     jpeg = await noisyJpeg(640, 480)
+    uploadedFrom = Date.now()
     photo = await uploadAs(server.url, alice, jpeg, 'photo.jpg', 'image/jpeg')
+    uploadedBy = Date.now()
     other = await uploadAs(server.url, alice, randomBytes(2000), 'other.bin', 'application/octet-stream')
     bobs = await uploadAs(server.url, bob, randomBytes(2000), 'bobs.bin', 'application/octet-stream')
   })
@@ -60,11 +65,11 @@ describe.each(STORE_KINDS)('signed download URLs, %s store, FERRY_AUTH=jwt', (ki
   })
 
   it('gives the finished upload a signed URL that downloads the same bytes without a token', async () => {
-    const before = Date.now()
     expect(photo.downloadUrl).toMatch(new RegExp(`^${server.url}/files/${photo.id}\\?owner=alice&expires=\\d+&signature=[\\w-]{43}$`))
     const expiresAt = Date.parse(photo.downloadUrlExpiresAt ?? '')
-    expect(expiresAt).toBeGreaterThan(before + 3_590_000)
-    expect(expiresAt).toBeLessThanOrEqual(before + 3_601_000)
+    // An hour after it was signed, in whole seconds.
+    expect(expiresAt).toBeGreaterThanOrEqual(uploadedFrom + 3_599_000)
+    expect(expiresAt).toBeLessThanOrEqual(uploadedBy + 3_601_000)
     expect(Number(new URL(photo.downloadUrl ?? '').searchParams.get('expires')) * 1000).toBe(expiresAt)
 
     const signed = await fetch(photo.downloadUrl ?? '', { headers: { Origin: 'https://app.example' } })
