@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { FileStore } from '@tus/file-store'
 import type { Upload } from '@tus/utils'
-import { refusalOfChunk } from '../tus/chunkVerdicts.js'
+import { takeChunkRefusal } from '../tus/chunkVerdicts.js'
 import { AtomicFileKvStore } from './AtomicFileKvStore.js'
 import { EncryptedFileStore, type EncryptedFileStoreOptions } from './encryption/index.js'
 import { forgetCreationDateOnceComplete } from './expiration.js'
@@ -31,7 +31,7 @@ export class FerryFileStore extends FileStore {
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const end = await super.write(readable, id, offset)
-    const refusal = refusalOfChunk()
+    const refusal = takeChunkRefusal(id)
     if (refusal) {
       await truncate(path.join(this.directory, id), offset)
       throw refusal

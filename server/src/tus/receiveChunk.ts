@@ -3,7 +3,7 @@ import type { Upload } from '@tus/utils'
 import { withBody } from '../http/withBody.js'
 import type { StreamingDigests } from '../integrity/createStreamingDigests.js'
 import type { StorageBackend } from '../storage/types.js'
-import { withChunkVerdict } from './chunkVerdicts.js'
+import { dropChunkVerdict } from './chunkVerdicts.js'
 import { requestedChecksum } from './chunkChecksum.js'
 import { CONCAT_METADATA_KEY } from './concatenation.js'
 import type { UploadPolicy } from './createUploadPolicy.js'
@@ -120,20 +120,19 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
     const tracked = hashable ? await digests.track(received, id, start, upload?.size) : received
     let request = tracked
     let response: Response | undefined
+    let streamed: StreamedChunkCheck | undefined
     try {
       if (policy.enabled && upload?.offset === start) {
         request = await checkFirstBytes(id, upload, request)
       }
-      let streamed: StreamedChunkCheck | undefined
       if (checksum && streamsChecksum) {
-        streamed = streamChunkChecksum(request, checksum)
+        streamed = streamChunkChecksum(request, checksum, id)
         request = streamed.request
       } else if (checksum) {
         request = await verifyChunkChecksum(request, checksum, checksumOptions)
       }
       digests?.adopt(tracked, request)
-      const handled = request
-      response = streamed ? await withChunkVerdict(streamed, () => tus.handleWeb(handled)) : await tus.handleWeb(request)
+      response = await tus.handleWeb(request)
       // The store has cut the refused chunk back out; tus only saw its write fail.
       const refusal = streamed?.refusal()
       if (refusal) throw refusal
@@ -141,6 +140,7 @@ export function createChunkReceiver({ tus, backend, policy, digests, maxChunkByt
       if (upload && capped && capped.dropped() > 0) policy.checkLength(upload, policy.maxLength(upload) + capped.dropped())
       return response
     } finally {
+      if (streamed) dropChunkVerdict(id, streamed)
       // Refused before tus (460, 415): nothing was stored, which settle learns from the store.
       digests?.adopt(tracked, request)
       await digests?.settle(request, response ?? new Response(null, { status: 500 }))

@@ -1,6 +1,6 @@
 import type { FerryHttpError } from '../errors.js'
 import { withBody } from '../http/withBody.js'
-import type { ChunkVerdict } from './chunkVerdicts.js'
+import { type ChunkVerdict, fileChunkVerdict } from './chunkVerdicts.js'
 import { type ChunkChecksum, createChunkHasher } from './chunkChecksum.js'
 
 /** A PATCH body whose `Upload-Checksum` is checked as it streams to the store. */
@@ -19,9 +19,10 @@ export interface StreamedChunkCheck extends ChunkVerdict {
  * answer (and unlock the upload) while the store is still writing. The buffered check
  * (verifyChunkChecksum.ts) stays for the other stores.
  */
-export function streamChunkChecksum(request: Request, checksum: ChunkChecksum): StreamedChunkCheck {
+export function streamChunkChecksum(request: Request, checksum: ChunkChecksum, id: string): StreamedChunkCheck {
   const hasher = createChunkHasher(checksum)
   let ended = false
+  const refusal = () => (ended ? hasher.verdict() : undefined)
   const checking = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       hasher.update(chunk)
@@ -29,11 +30,13 @@ export function streamChunkChecksum(request: Request, checksum: ChunkChecksum): 
     },
     flush() {
       ended = true
+      fileChunkVerdict(id, check)
     },
   })
   const checked = withBody(request, (request.body ?? emptyBody()).pipeThrough(checking))
   // Judged only once the body has ended: before that, a trailer cannot have arrived.
-  return { request: checked, refusal: () => (ended ? hasher.verdict() : undefined) }
+  const check: StreamedChunkCheck = { request: checked, refusal }
+  return check
 }
 
 function emptyBody(): ReadableStream<Uint8Array> {
