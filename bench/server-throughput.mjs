@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util'
 import { S3 } from '@aws-sdk/client-s3'
 import { S3Store } from '@tus/s3-store'
 import { writeRandomFile } from './lib/files.mjs'
+import { send } from './lib/httpClient.mjs'
 import { compare, printTable } from './lib/measure.mjs'
 import { residentBytes, startPeerServer } from './lib/processes.mjs'
 import { printResidentGrowth, withResidentGrowth } from './lib/residentPeak.mjs'
@@ -83,16 +84,15 @@ async function startFerry(env, main = values['ferry-main']) {
 }
 
 async function tusUpload(endpoint, chunkSize) {
-  const created = await fetch(endpoint, {
+  const created = await send(endpoint, {
     method: 'POST',
     headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': String(size) },
   })
-  const url = new URL(created.headers.get('location'), endpoint).href
+  const url = new URL(created.headers.location, endpoint).href
   for (let offset = 0; offset < size; offset += chunkSize) {
     const end = Math.min(offset + chunkSize, size)
-    const response = await fetch(url, {
+    const response = await send(url, {
       method: 'PATCH',
-      duplex: 'half',
       headers: {
         'Tus-Resumable': '1.0.0',
         'Upload-Offset': String(offset),
@@ -102,8 +102,7 @@ async function tusUpload(endpoint, chunkSize) {
       },
       body: createReadStream(source, { start: offset, end: end - 1 }),
     })
-    if (!response.ok) throw new Error(`PATCH ${response.status}: ${await response.text()}`)
-    await response.arrayBuffer()
+    if (!response.ok) throw new Error(`PATCH ${response.status}: ${response.text}`)
   }
 }
 
@@ -157,9 +156,8 @@ if (stores.includes('disk')) {
       {
         name: 'plain Node PUT streamed to disk',
         run: async () => {
-          const response = await fetch(`${plain.origin}/${counter++}.bin`, {
+          const response = await send(`${plain.origin}/${counter++}.bin`, {
             method: 'PUT',
-            duplex: 'half',
             headers: { 'Content-Length': String(size) },
             body: createReadStream(source),
           })
