@@ -202,6 +202,8 @@ describe.each(STORE_KINDS)('signed download URLs, %s store, FERRY_AUTH=jwt', (ki
     expect(await sharp(bytes).metadata()).toMatchObject({ format: 'jpeg', width: 150, height: 150 })
     const owners = await fetch(thumb?.url ?? '', { headers: { Authorization: alice } })
     expect(sha256(Buffer.from(await owners.arrayBuffer()))).toBe(sha256(bytes))
+    // One user's output, never kept by a shared cache for anyone else, however it was asked for.
+    for (const answer of [signed, owners]) expect(answer.headers.get('cache-control')).toBe('private, max-age=31536000, immutable')
     const head = await fetch(thumb?.downloadUrl ?? '', { method: 'HEAD' })
     expect(head.status).toBe(200)
     expect(head.headers.get('content-length')).toBe(String(thumb?.size))

@@ -17,7 +17,8 @@ export interface JobRunnerOptions {
   logger: Logger
 }
 
-const IMMUTABLE = 'public, max-age=31536000, immutable'
+// Stored with each output object, as promoted images are: no `public` (whether a bucket is served to all is its owner's choice).
+const IMMUTABLE = 'max-age=31536000, immutable'
 
 /**
  * The code every queue backend runs for a job: read the original, run the step, store the outputs

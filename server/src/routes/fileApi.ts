@@ -175,7 +175,8 @@ export function createFileApi({ backend, processing, removeFileData, downloadUrl
         ...contentHeaders(output.type, null),
         ...(output.encoding ? { 'Content-Encoding': output.encoding } : {}),
         'Content-Length': String(output.size),
-        'Cache-Control': 'public, max-age=31536000, immutable',
+        // An output never changes, but it is its owner's: a shared cache must not serve it to others.
+        'Cache-Control': 'private, max-age=31536000, immutable',
       },
     })
   })
