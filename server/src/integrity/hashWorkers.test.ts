@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createHashWorkers } from './hashWorkers.js'
 
@@ -67,11 +67,13 @@ describe('createHashWorkers', () => {
   })
 
   it.runIf(process.platform === 'linux')('runs background threads at the lowest CPU priority', async () => {
-    // A thread's nice value is the 19th field of /proc/self/task/TID/stat (after the name's ")").
+    // A thread's nice value is the 19th field of /proc/self/task/TID/stat, its scheduling policy
+    // the 41st (fields counted from 3 after the name's ")"); SCHED_IDLE is 5, set through chrt.
+    const idlePolicy = existsSync('/usr/bin/chrt') ? '5' : '0'
     const niceThreads = () =>
       readdirSync('/proc/self/task').filter((tid) => {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
-        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16] === '19'
+        const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ').pop()?.split(' ') ?? []
+        return fields[16] === '19' && fields[38] === idlePolicy
       }).length
     const before = niceThreads()
     const background = createHashWorkers({ threads: 1, priority: 'background' })
