@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const benches = ['server-throughput.mjs', 'processing-throughput.mjs', 'sdk-browser.mjs', 'sdk-parallel.mjs', 'request-bodies.mjs']
+const benches = ['server-throughput.mjs', 'processing-throughput.mjs', 'sdk-browser.mjs', 'sdk-parallel.mjs', 'sdk-many-files.mjs', 'request-bodies.mjs']
 for (const bench of benches) {
   const result = spawnSync(process.execPath, [fileURLToPath(new URL(bench, import.meta.url))], {
     stdio: 'inherit',

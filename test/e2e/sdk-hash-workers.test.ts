@@ -417,6 +417,51 @@ describe('WorkerHasher, two workers, in Chromium', () => {
     })
   })
 
+  it('hands a pair of workers that finished cleanly to the next digest, and stops it once idle', async () => {
+    const outcome = await page.evaluate(async () => {
+      const review = (window as unknown as { review: Review }).review
+      const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }
+      // Every worker the page starts is counted, by the constructor the SDK calls.
+      const Original = window.Worker
+      let started = 0
+      window.Worker = class extends Original {
+        constructor(url: string | URL, options?: WorkerOptions) {
+          super(url, options)
+          started++
+        }
+      }
+      try {
+        const sizes = [5000, 300_000, 1, 70_000]
+        const digests: boolean[] = []
+        for (const [index, size] of sizes.entries()) {
+          const bytes = review.bytesOf(size, index + 11)
+          // A new WorkerHasher each time, as every upload of a queue has its own.
+          const hasher = new Ferry.WorkerHasher({ sliceSize: 4096 })
+          if (index === 2) hasher.prepare()
+          const chunks: number[] = []
+          const digest = await hasher.digest(new Blob([bytes]), {
+            chunkDigests: { chunkSize: 65_536, onChunk: ({ start }) => chunks.push(start) },
+          })
+          digests.push(review.hex(digest) === (await review.sha(bytes)) && chunks.length === Math.ceil(size / 65_536))
+        }
+        // A digest that fails stops its pair: the next one starts a new pair.
+        const failed = await new Ferry.WorkerHasher({ sliceSize: 0 }).digest(new Blob([review.bytesOf(100)])).then(
+          () => 'resolved',
+          (error: { code?: string }) => error.code,
+        )
+        const startedBefore = started
+        const after = review.bytesOf(4000, 30)
+        const afterFailure = review.hex(await new Ferry.WorkerHasher().digest(new Blob([after]))) === (await review.sha(after))
+        return { digests, started: startedBefore, failed, afterFailure, startedAfterFailure: started - startedBefore }
+      } finally {
+        window.Worker = Original
+      }
+    })
+    expect(outcome).toEqual({ digests: [true, true, true, true], started: 2, failed: 'hash-failed', afterFailure: true, startedAfterFailure: 2 })
+    // Idle pairs stop after a moment, so a page that is done uploading keeps no worker.
+    expect(await liveWorkers()).toBe(0)
+  })
+
   it('leaves no worker running after digests, concurrent digests, and prepared workers given back', async () => {
     await page.evaluate(() => {
       const { Ferry } = window as unknown as { Ferry: typeof import('@ferry/sdk') }

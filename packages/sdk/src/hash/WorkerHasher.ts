@@ -1,6 +1,6 @@
-import workerSource from 'ferry:hash-worker-source'
 import { FerryError } from '../errors.js'
-import { HASHER_NAME, READER_NAME, type DigestOptions, type Hasher, type HashReply, type HashRequest, type ReadReply, type ReadRequest } from './types.js'
+import type { DigestOptions, Hasher, HashReply, HashRequest, ReadReply, ReadRequest } from './types.js'
+import { giveBackWorkerPair, stopWorkerPair, takeWorkerPair, type WorkerPair } from './workerPairs.js'
 
 export interface WorkerHasherOptions {
   /**
@@ -28,7 +28,9 @@ export const defaultWorkerHasherOptions = { sliceSize: 4 * 1024 * 1024, checkpoi
  * SHA-256 in dedicated Web Workers with hash-wasm. The workers receive the Blob itself (a handle,
  * not its bytes) and read it there, so hashing costs the page nothing: one reads the Blob and
  * digests the upload's chunks with WebCrypto on the way (`chunkDigests`), so each byte is read
- * once; the other hashes what the first read, so reading overlaps hashing.
+ * once; the other hashes what the first read, so reading overlaps hashing. A pair that finished
+ * a digest is kept for a moment for the next one (see workerPairs.ts), so a queue of small files
+ * does not start two workers per file.
  *
  * @example
  * const digest = await new WorkerHasher().digest(file)
@@ -36,7 +38,7 @@ export const defaultWorkerHasherOptions = { sliceSize: 4 * 1024 * 1024, checkpoi
 export class WorkerHasher implements Hasher {
   readonly digestsChunks = true
   readonly #options: WorkerHasherOptions & typeof defaultWorkerHasherOptions
-  #prepared: StartedWorkers | undefined
+  #prepared: WorkerPair | undefined
 
   constructor(options: WorkerHasherOptions = {}) {
     this.#options = { ...defaultWorkerHasherOptions, ...options }
@@ -48,16 +50,18 @@ export class WorkerHasher implements Hasher {
   ): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(abortError())
-      let workers: StartedWorkers
+      let workers: WorkerPair
       try {
         workers = this.#takeWorkers()
       } catch (error) {
         return reject(hashFailed('could not start the hash workers', error))
       }
       const { reader, hasher } = workers
-      const finish = (settle: () => void) => {
+      // Workers that failed or were stopped midway are not used again.
+      const finish = (settle: () => void, cleanly = false) => {
         signal?.removeEventListener('abort', onAbort)
-        stopWorkers(workers)
+        if (cleanly) giveBackWorkerPair(workers)
+        else stopWorkerPair(workers)
         settle()
       }
       const fail = (message: string) => finish(() => reject(new FerryError(message, { code: 'hash-failed' })))
@@ -67,7 +71,7 @@ export class WorkerHasher implements Hasher {
       let digest: Uint8Array | undefined
       let allRead = false
       const resolveWhenBoth = () => {
-        if (digest && allRead) finish(() => resolve(digest as Uint8Array))
+        if (digest && allRead) finish(() => resolve(digest as Uint8Array), true)
       }
       hasher.onmessage = (event: MessageEvent<HashReply>) => {
         const reply = event.data
@@ -127,7 +131,7 @@ export class WorkerHasher implements Hasher {
    */
   prepare(): () => void {
     if (this.#prepared) return () => {}
-    const started = this.#startWorkers()
+    const started = takeWorkerPair(this.#options.workerUrl)
     // An error before digest() listens (a worker-src CSP, a bad workerUrl) would go unseen: the
     // next digest() then starts workers of its own, whose error it reports.
     for (const worker of [started.reader, started.hasher]) {
@@ -140,46 +144,17 @@ export class WorkerHasher implements Hasher {
     return () => {
       if (this.#prepared !== started) return
       this.#prepared = undefined
-      stopWorkers(started)
+      giveBackWorkerPair(started)
     }
   }
 
-  #takeWorkers(): StartedWorkers {
+  #takeWorkers(): WorkerPair {
     const prepared = this.#prepared
     this.#prepared = undefined
     if (prepared && !prepared.failed) return prepared
-    if (prepared) stopWorkers(prepared)
-    return this.#startWorkers()
+    if (prepared) stopWorkerPair(prepared)
+    return takeWorkerPair(this.#options.workerUrl)
   }
-
-  #startWorkers(): StartedWorkers {
-    const { workerUrl } = this.#options
-    const url = workerUrl ?? URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }))
-    const release = workerUrl ? () => {} : () => URL.revokeObjectURL(String(url))
-    let reader: Worker | undefined
-    try {
-      // The name tells the script its role before any message (the hasher compiles hash-wasm at once).
-      reader = new Worker(url, { name: READER_NAME })
-      return { reader, hasher: new Worker(url, { name: HASHER_NAME }), release }
-    } catch (error) {
-      reader?.terminate()
-      release()
-      throw error
-    }
-  }
-}
-
-interface StartedWorkers {
-  reader: Worker
-  hasher: Worker
-  release: () => void
-  failed?: boolean
-}
-
-function stopWorkers({ reader, hasher, release }: StartedWorkers): void {
-  reader.terminate()
-  hasher.terminate()
-  release()
 }
 
 function hashFailed(message: string, cause: unknown): FerryError {

@@ -48,6 +48,8 @@ export async function hashSegments(
     }
     send({ type: 'start', from: hashed })
   })
+  // The worker may hash another file next (workerPairs.ts): this one's channel is done.
+  segments.close()
   if (hashed !== size) throw new Error(`hashed ${hashed} bytes of a file of ${size}`)
   if (hashed === resumedAt) post({ type: 'progress', bytesHashed: hashed })
   const digest = sha256.digest('binary')

@@ -50,5 +50,8 @@ export async function readBlob(
   }
   await chunkDigest
   send({ type: 'end' })
+  // The worker may read another file next (workerPairs.ts): this one's channel is done, and the
+  // buffers the hasher still gives back are dropped with it.
+  segments.close()
   post({ type: 'read' })
 }
