@@ -43,14 +43,15 @@ export function createDiskPromoter({
   async function place(source: string, target: string): Promise<void> {
     const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
     for (let attempt = 1; ; attempt++) {
-      await mkdir(path.dirname(target), { recursive: true })
+      // The day folder usually exists: it is made when the link finds it missing, and once more
+      // if a removal pruning the same empty folder raced that.
+      if (attempt > 1) await mkdir(path.dirname(target), { recursive: true })
       try {
         await link(source, temporary)
         break
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? ''
-        // A removal pruning the same empty day folder can race the mkdir: make it again once.
-        if (code === 'ENOENT' && attempt === 1) continue
+        if (code === 'ENOENT' && attempt < 3) continue
         if (!NO_HARD_LINKS.has(code)) throw error
         if (!warnedAboutCopies) {
           warnedAboutCopies = true

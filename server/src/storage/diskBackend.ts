@@ -105,9 +105,16 @@ function createDiskDocumentStore(root: string): DocumentStore {
 
 /** Write-then-rename, so a crash never leaves half a file where a whole one is expected. */
 async function writeAtomically(target: string, contents: string | Uint8Array): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true })
   const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  await writeFile(temporary, contents)
+  try {
+    await writeFile(temporary, contents)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    // The folder is made only when it is missing: a mkdir that finds it costs two system calls,
+    // and a small upload writes several documents.
+    await mkdir(path.dirname(target), { recursive: true })
+    await writeFile(temporary, contents)
+  }
   await rename(temporary, target)
 }
 
