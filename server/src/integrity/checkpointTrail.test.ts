@@ -23,7 +23,7 @@ function starved(hash: RemoteHash): RemoteHash {
   return { ...hash, tryUpdate: () => false }
 }
 
-async function trailOver(stored: Buffer, options: { hasher?: RemoteHash; readBack?: boolean } = {}) {
+async function trailOver(stored: Buffer, options: { hasher?: RemoteHash; readBack?: boolean; stopWaitMs?: number } = {}) {
   const saves: Array<{ offset: number; state: Uint8Array }> = []
   const reads: ByteRange[] = []
   const trail: CheckpointTrail = createCheckpointTrail({
@@ -39,6 +39,7 @@ async function trailOver(stored: Buffer, options: { hasher?: RemoteHash; readBac
             reads.push(range)
             return Readable.from([stored.subarray(range.start, range.end + 1)])
           },
+    ...(options.stopWaitMs === undefined ? {} : { stopWaitMs: options.stopWaitMs }),
     logger,
   })
   return { trail, saves, reads }
@@ -50,6 +51,35 @@ function offer(trail: CheckpointTrail, bytes: Uint8Array, offset: number) {
 }
 
 describe('createCheckpointTrail', () => {
+  it('stops within stopWaitMs when its thread gets no CPU, closing the hash without a checkpoint', async () => {
+    // A real hash thread held by its pause flag, as SCHED_IDLE holds one on a saturated machine.
+    const flag = new SharedArrayBuffer(4)
+    Atomics.store(new Int32Array(flag), 0, 1)
+    const paused = createHashWorkers({ threads: 1, priority: 'background', pauseWhile: flag })
+    try {
+      const bytes = randomBytes(300_000)
+      const hash = await paused.open()
+      let closed = 0
+      const { trail, saves } = await trailOver(bytes, { hasher: { ...hash, close: () => (closed++, hash.close()) }, stopWaitMs: 200 })
+      trail.hold()
+      offer(trail, bytes, 0)
+      trail.settle('up', bytes.length)
+      const started = performance.now()
+      const stopping = trail.stop()
+      // Without the bound the stop would wait for the thread for ever.
+      await stopping
+      const waited = performance.now() - started
+      expect(waited).toBeGreaterThanOrEqual(150)
+      expect(waited).toBeLessThan(2000)
+      expect(saves).toEqual([])
+      expect(closed).toBe(1)
+    } finally {
+      Atomics.store(new Int32Array(flag), 0, 0)
+      Atomics.notify(new Int32Array(flag), 0)
+      await paused.terminate()
+    }
+  })
+
   it('saves a checkpoint at each stored offset from the bytes offered, reading nothing back', async () => {
     const bytes = randomBytes(700_000)
     const { trail, saves, reads } = await trailOver(bytes)

@@ -26,7 +26,8 @@ export interface CheckpointTrail {
   close(): void
   /**
    * For a stop: saves a checkpoint where the hash is now (the bytes before it are stored) instead
-   * of reading the rest back, then closes. Call once the upload's requests are settled.
+   * of reading the rest back, then closes. Call once the upload's requests are settled. Waits at
+   * most `stopWaitMs` for the thread: a background thread may get no CPU at all on a busy machine.
    */
   stop(): Promise<void>
   /** Resolves once the work asked for so far is done; never rejects. */
@@ -41,10 +42,24 @@ export interface CheckpointTrailOptions {
   readStored?: (id: string, range: ByteRange) => Promise<AsyncIterable<Uint8Array>>
   /** Called once the hash is closed. */
   onClosed?: () => void
+  /**
+   * How long `stop` waits for the hash thread before it closes the trail without its last
+   * checkpoint (the upload then continues from an earlier one, reading back what it lacks).
+   * @default 2000
+   */
+  stopWaitMs?: number
   logger: Logger
 }
 
-export function createCheckpointTrail({ hasher, offset, save, readStored, onClosed, logger }: CheckpointTrailOptions): CheckpointTrail {
+export function createCheckpointTrail({
+  hasher,
+  offset,
+  save,
+  readStored,
+  onClosed,
+  stopWaitMs = 2000,
+  logger,
+}: CheckpointTrailOptions): CheckpointTrail {
   // Bytes handed to the hash; `saved` is the offset of the last checkpoint asked for.
   let reached = offset
   let saved = offset
@@ -145,10 +160,26 @@ export function createCheckpointTrail({ hasher, offset, save, readStored, onClos
     async stop() {
       stopping = true
       release()
-      await work
-      if (!closed && settled && !held && reached <= settled.offset) {
-        const { id } = settled
-        await checkpoint(id, reached).catch((error: unknown) => giveUp(id, error))
+      const saving = (async () => {
+        await work
+        if (!closed && settled && !held && reached <= settled.offset) {
+          const { id } = settled
+          await checkpoint(id, reached).catch((error: unknown) => giveUp(id, error))
+        }
+      })()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = await Promise.race([
+        saving.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), stopWaitMs)
+        }),
+      ])
+      clearTimeout(timer)
+      if (late && !closed) {
+        logger.warn(
+          { uploadId: settled?.id, hashedTo: reached, waitedMs: stopWaitMs },
+          'the hash thread got no time to save this upload’s last checkpoint before the stop; it continues from an earlier one',
+        )
       }
       close()
     },
