@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchBenchBrowser } from './lib/benchBrowser.mjs'
+import { createCpuShares, printCpuShares } from './lib/cpuShares.mjs'
 import { writeRandomFile } from './lib/files.mjs'
 import { median, printTable } from './lib/measure.mjs'
 import { startPageServer } from './lib/pageServer.mjs'
@@ -146,11 +147,16 @@ try {
       : []),
     { name: `stock tus-js-client, ${concurrency} at a time → stock @tus/server + FileStore`, run: stockRun },
   ]
+  // Where the CPU goes: on 2 cores, the per-file work of browser and server is what limits a queue.
+  const cpuShares = createCpuShares(new Map([[ferry.pid, 'Ferry server'], [stockTus.pid, 'stock @tus/server']]))
   const samples = new Map(contenders.map(({ name }) => [name, []]))
+  const cpu = new Map(contenders.map(({ name }) => [name, []]))
   for (let round = 0; round < rounds; round++) {
     progress(`round ${round + 1} of ${rounds}`)
     for (const { name, run } of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+      const before = cpuShares.sample()
       const seconds = await run()
+      cpu.get(name).push(cpuShares.since(before))
       samples.get(name).push((count * size) / 1e6 / seconds)
       progress(`${name}: ${(count / seconds).toFixed(1)} files/s`)
     }
@@ -160,6 +166,11 @@ try {
   printTable(
     `## ${count} × ${size / 1024} KiB, loopback, median of ${rounds} (MB/s; files/s = MB/s ÷ ${((size / 1e6)).toFixed(3)})`,
     contenders.map(({ name }) => ({ name, mbPerSecond: median(samples.get(name)), samples: samples.get(name) })),
+  )
+  printCpuShares(
+    `CPU seconds per ${count} files by process (medians; deleting the files between rounds not counted)`,
+    contenders.map(({ name }) => ({ name, cpu: cpu.get(name), mbPerSecond: median(samples.get(name)) })),
+    count * size,
   )
 } finally {
   while (cleanups.length > 0) await cleanups.pop()().catch((error) => console.error(`cleanup: ${error.message}`))
