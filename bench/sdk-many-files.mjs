@@ -10,12 +10,10 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { launchBenchBrowser } from './lib/benchBrowser.mjs'
+import { startUploadBench } from './lib/benchBrowser.mjs'
 import { createCpuShares, printCpuShares } from './lib/cpuShares.mjs'
 import { writeRandomFile } from './lib/files.mjs'
 import { median, printTable } from './lib/measure.mjs'
-import { startPageServer } from './lib/pageServer.mjs'
-import { startFerryServer, startPeerServer } from './lib/processes.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -86,7 +84,6 @@ async function stockQueue({ endpoint, concurrency }) {
 const work = await mkdtemp(path.join(tmpdir(), 'ferry-bench-many-'))
 const cleanups = [() => rm(work, { recursive: true, force: true })]
 try {
-  await mkdir(path.join(work, 'data'))
   await mkdir(path.join(work, 'files'))
   progress(`writing ${count} random files of ${size / 1024} KiB`)
   const sources = []
@@ -94,15 +91,7 @@ try {
     sources.push(await writeRandomFile(path.join(work, 'files', `file-${String(index).padStart(5, '0')}.bin`), size))
   }
   const expected = new Map(sources.map(({ file, sha256 }) => [path.basename(file), sha256]))
-  const ferry = await startFerryServer(path.join(work, 'data'))
-  cleanups.push(ferry.stop)
-  await mkdir(path.join(work, 'stock'))
-  const stockTus = await startPeerServer('tus', path.join(work, 'stock'))
-  cleanups.push(stockTus.stop)
-  const pageServer = await startPageServer()
-  cleanups.push(pageServer.close)
-  const browser = await launchBenchBrowser()
-  cleanups.push(() => browser.close())
+  const { ferry, stockTus, pageServer, browser } = await startUploadBench(work, cleanups)
 
   const page = await browser.newPage()
   page.on('pageerror', (error) => console.error(`page error: ${error.stack}`))

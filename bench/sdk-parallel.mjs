@@ -7,16 +7,14 @@
 // stream, the same chunks) → stock @tus/server + @tus/file-store.
 //
 //   node bench/sdk-parallel.mjs [--size-mib 256] [--rounds 5] [--parallel 1,2,4] [--links 1,2,3]
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { launchBenchBrowser, openPageOnLink } from './lib/benchBrowser.mjs'
+import { openPageOnLink, startUploadBench } from './lib/benchBrowser.mjs'
 import { writeRandomFile } from './lib/files.mjs'
 import { ferryUpload, stockTusUpload } from './lib/inPage.mjs'
 import { median, printTable } from './lib/measure.mjs'
-import { startPageServer } from './lib/pageServer.mjs'
-import { startFerryServer, startPeerServer } from './lib/processes.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -42,18 +40,9 @@ const LINKS = [
 const work = await mkdtemp(path.join(tmpdir(), 'ferry-bench-parallel-'))
 const cleanups = [() => rm(work, { recursive: true, force: true })]
 try {
-  await mkdir(path.join(work, 'data'))
   progress(`writing a ${size / MIB} MiB random file`)
   const source = await writeRandomFile(path.join(work, 'source.bin'), size)
-  const ferry = await startFerryServer(path.join(work, 'data'))
-  cleanups.push(ferry.stop)
-  await mkdir(path.join(work, 'stock'))
-  const stockTus = await startPeerServer('tus', path.join(work, 'stock'))
-  cleanups.push(stockTus.stop)
-  const pageServer = await startPageServer()
-  cleanups.push(pageServer.close)
-  const browser = await launchBenchBrowser()
-  cleanups.push(() => browser.close())
+  const { ferry, stockTus, pageServer, browser } = await startUploadBench(work, cleanups)
 
   console.log('# One file as parallel partial uploads (tus concatenation), Ferry SDK → Ferry server\n')
   console.log(`file ${size / MIB} MiB, file-backed; PATCHes of 8 MiB; ${rounds} rounds, alternated, order reversed each round.`)

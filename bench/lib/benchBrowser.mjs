@@ -1,5 +1,9 @@
 // The Chromium that the in-page benches share, and the emulated links they upload over.
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
 import { chromium } from 'playwright-core'
+import { startPageServer } from './pageServer.mjs'
+import { startFerryServer, startPeerServer } from './processes.mjs'
 
 /** Debian's Chromium (or FERRY_CHROMIUM_PATH), headless, without background traffic. */
 export function launchBenchBrowser() {
@@ -22,4 +26,23 @@ export async function openPageOnLink(browser, conditions) {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, ...conditions })
   }
   return page
+}
+
+/**
+ * What an upload bench in Chromium runs against, in `work`: the Ferry server (disk, `work/data`),
+ * stock @tus/server + FileStore (`work/stock`), the bench page's server and the browser. Each is
+ * pushed onto `cleanups` as soon as it runs, so a failure later stops what had started.
+ */
+export async function startUploadBench(work, cleanups) {
+  await mkdir(path.join(work, 'data'), { recursive: true })
+  const ferry = await startFerryServer(path.join(work, 'data'))
+  cleanups.push(ferry.stop)
+  await mkdir(path.join(work, 'stock'), { recursive: true })
+  const stockTus = await startPeerServer('tus', path.join(work, 'stock'))
+  cleanups.push(stockTus.stop)
+  const pageServer = await startPageServer()
+  cleanups.push(pageServer.close)
+  const browser = await launchBenchBrowser()
+  cleanups.push(() => browser.close())
+  return { ferry, stockTus, pageServer, browser }
 }
