@@ -12,8 +12,10 @@
 // `--phases` adds rows that show where the time goes: the SDK with each chunk read
 // again on the main thread for its checksum (instead of digested by the hash worker); the SDK
 // without the whole-file hash (a hasher that already knows the digest) and chunk checksums; the
-// SDK against stock @tus/server (the client's cost alone); stock tus-js-client against the Ferry
-// server (the server's cost alone).
+// SDK against stock @tus/server (the client's cost alone); stock tus-js-client with the SDK's
+// hash Workers digesting the file beside it (the hash's CPU alone), and with a Worker that only
+// spins as long (any busy core); stock tus-js-client against the Ferry server (the server's cost
+// alone).
 //
 //   node bench/sdk-browser.mjs [--size-mib 256] [--rounds 5] [--heap-gib 1] [--phases]
 import { spawn } from 'node:child_process'
@@ -189,6 +191,7 @@ try {
   console.log('MB/s = 10^6 bytes/s, timed inside the page with performance.now(); every upload\'s stored bytes are SHA-256-checked.')
 
   // 1. Hashing
+  let hashSeconds
   {
     const { page } = await openPage(source.file)
     const { agrees } = await page.evaluate(prepareBuffers, { size, bufferSize: 8 * MIB })
@@ -226,6 +229,7 @@ try {
     printTable(`## 1. SHA-256, ${mib(size)} MiB, median of ${rounds} (ratios to raw hash-wasm)`, hashing)
     printCpuShares('CPU seconds per hash by process (medians; openssl runs outside them)', hashing, size)
     checkTarget('SDK hashing ÷ raw hash-wasm', hashing[0].mbPerSecond / hashing[3].mbPerSecond, 0.9)
+    hashSeconds = size / 1e6 / hashing[1].mbPerSecond
   }
 
   // 2 and 3. Uploads, unthrottled and throttled
@@ -256,6 +260,31 @@ try {
         await expectSameBytes(path.join(directories.tus, new URL(result.url).pathname.split('/').pop()), source, name)
         await terminate(result.url)
         return size / 1e6 / result.seconds
+      },
+    },
+    {
+      // What the hash's CPU alone costs an upload: stock tus-js-client, with the SDK's hash
+      // Workers digesting the same File beside it (nothing of it is sent).
+      name: 'phase: stock tus-js-client → stock @tus/server, the SDK\'s WorkerHasher hashing the File beside it',
+      run: async () => {
+        const name = 'phase: stock tus, hash beside'
+        const { seconds, url, besideSha256 } = await inPage(page, name, stockTusUpload, { endpoint: `${stockTus.origin}/files`, chunkSize, beside: 'hash' })
+        if (besideSha256 !== source.sha256) throw new Error(`${name}: the hash beside gave ${besideSha256}`)
+        await expectSameBytes(path.join(directories.tus, new URL(url).pathname.split('/').pop()), source, name)
+        await terminate(url)
+        return size / 1e6 / seconds
+      },
+    },
+    {
+      // Whether any busy core costs the upload, not hashing as such: a Worker that only spins for
+      // as long as the SDK's hash took in section 1.
+      name: 'phase: stock tus-js-client → stock @tus/server, a Worker spinning beside it as long as a hash takes',
+      run: async () => {
+        const name = 'phase: stock tus, spin beside'
+        const { seconds, url } = await inPage(page, name, stockTusUpload, { endpoint: `${stockTus.origin}/files`, chunkSize, beside: { spinSeconds: hashSeconds } })
+        await expectSameBytes(path.join(directories.tus, new URL(url).pathname.split('/').pop()), source, name)
+        await terminate(url)
+        return size / 1e6 / seconds
       },
     },
     {

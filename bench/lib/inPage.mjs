@@ -102,11 +102,32 @@ export async function ferryUpload({ endpoint, chunkSize, heapSampleMs, knownSha2
 /**
  * Stock tus-js-client (its browser build), no hashing. With `reprDigest` (phase breakdown only,
  * for the Ferry server, which requires it) that header goes on the PATCH that completes the upload.
+ * With `beside` (phase breakdown only), work runs in the page's Workers during the upload:
+ * `'hash'`, the SDK's `WorkerHasher` on the same File (its digest is returned as `besideSha256`),
+ * or `{ spinSeconds }`, one Worker that only keeps a core busy that long.
  */
-export function stockTusUpload({ endpoint, chunkSize, reprDigest }) {
+export async function stockTusUpload({ endpoint, chunkSize, reprDigest, beside }) {
   const file = document.getElementById('picker').files[0]
-  return new Promise((resolve) => {
-    const started = performance.now()
+  const started = performance.now()
+  let besideDone = Promise.resolve(undefined)
+  if (beside === 'hash') {
+    besideDone = new Ferry.WorkerHasher()
+      .digest(file)
+      .then((digest) => Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join(''))
+  } else if (beside?.spinSeconds) {
+    const spin = 'onmessage = (e) => { const end = performance.now() + e.data; let n = 0; while (performance.now() < end) n++; postMessage(n) }'
+    const url = URL.createObjectURL(new Blob([spin], { type: 'text/javascript' }))
+    const worker = new Worker(url)
+    besideDone = new Promise((resolve) => {
+      worker.onmessage = () => {
+        worker.terminate()
+        URL.revokeObjectURL(url)
+        resolve(undefined)
+      }
+    })
+    worker.postMessage(beside.spinSeconds * 1000)
+  }
+  const result = await new Promise((resolve) => {
     const upload = new tus.Upload(file, {
       endpoint,
       chunkSize,
@@ -122,6 +143,7 @@ export function stockTusUpload({ endpoint, chunkSize, reprDigest }) {
     })
     upload.start()
   })
+  return { ...result, besideSha256: await besideDone }
 }
 
 /** One plain `fetch` PUT with the File as its body. */
