@@ -47,15 +47,15 @@ describe('the demo page in Chromium', () => {
     expect(pageErrors).toEqual([])
   })
 
-  it('rejects with a typed FerryError when the digest does not match the stored bytes', async () => {
+  /** Uploads 300,000 bytes with a hasher that lies, which stands in for bytes corrupted between the hash and the wire. */
+  async function uploadWithLyingHasher(chunkSize: number) {
     page = await browser.newPage()
     await page.goto(server.url)
-    const outcome = await page.evaluate(async () => {
+    return page.evaluate(async (chunkSize) => {
       const { FerryUpload, FerryError } = (window as unknown as { Ferry: typeof import('@ferry/sdk') }).Ferry
       const blob = new Blob([new Uint8Array(300_000).fill(7)], { type: 'application/octet-stream' })
-      // A hasher that lies stands in for bytes corrupted between the hash and the wire.
       const lyingHasher = { digest: async () => new Uint8Array(32) }
-      const upload = new FerryUpload(blob, { endpoint: '/files/', hasher: lyingHasher })
+      const upload = new FerryUpload(blob, { endpoint: '/files/', hasher: lyingHasher, chunkSize })
       try {
         await upload.start()
         return { resolved: true }
@@ -69,10 +69,24 @@ describe('the demo page in Chromium', () => {
           url: upload.url,
         }
       }
-    })
+    }, chunkSize)
+  }
+
+  it('rejects with a typed FerryError when the digest does not match the stored bytes', async () => {
+    // In chunks, so the upload has a URL before its last PATCH is refused.
+    const outcome = await uploadWithLyingHasher(128 * 1024)
     expect(outcome).toMatchObject({ isFerryError: true, code: 'digest-mismatch', status: 422, state: 'failed' })
     const download = await fetch(new URL((outcome as { url: string }).url, server.url))
     expect(download.status).toBe(410)
+  })
+
+  it('rejects a file sent whole in its creation the same way, and lists nothing new', async () => {
+    const listed = async () => ((await (await fetch(`${server.url}/api/files?limit=100`)).json()) as { files: unknown[] }).files
+    const before = await listed()
+    const outcome = await uploadWithLyingHasher(8 * 1024 * 1024)
+    // The refused creation answers without a Location: there is no upload URL to go back to.
+    expect(outcome).toMatchObject({ isFerryError: true, code: 'digest-mismatch', status: 422, state: 'failed', url: null })
+    expect(await listed()).toEqual(before)
   })
 
   it('shows the thumbnails as the server makes them, announced over Server-Sent Events', async () => {

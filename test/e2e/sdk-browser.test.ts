@@ -103,6 +103,38 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     await expectStored(outcome, file12)
   })
 
+  it('sends a file that fits in one chunk with its creation: one request, checksummed and verified', async () => {
+    const small = await generateFile(3 * MIB + 17, 'one-chunk.bin')
+    await page.setInputFiles('#picker', small.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    const uploads = proxy.requests.filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')
+    expect(uploads.map((request) => `${request.method} ${request.status}`)).toEqual(['POST 201'])
+    expect(uploads[0]?.checksum).toBe(true)
+    expect(outcome.file).toMatchObject({ state: 'verified', size: small.size })
+    await expectStored(outcome, small)
+  })
+
+  it('sends a creation again when the server refuses the checksum of the bytes it carried (460)', async () => {
+    const small = await generateFile(3 * MIB + 17, 'one-chunk-flipped.bin')
+    proxy.injectOnCreationWithUpload({ kind: 'flip-byte', times: 1 })
+    const listedBefore = await listedFileIds()
+    await page.setInputFiles('#picker', small.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.events.find((event) => event.type === 'retry')?.payload).toMatchObject({
+      reason: 'checksum-mismatch',
+      status: 460,
+    })
+    const uploads = proxy.requests.filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')
+    expect(uploads.map((request) => `${request.method} ${request.status}`)).toEqual(['POST 460', 'POST 201'])
+    // The refused creation left nothing behind: only the second one's file is new.
+    expect((await listedFileIds()).filter((id) => !listedBefore.includes(id))).toEqual([outcome.file?.id])
+    await expectStored(outcome, small)
+  })
+
   it('the hash worker digests each whole chunk as it reads the file, also after a checkpoint', async () => {
     await page.setInputFiles('#picker', file12.path)
     const digested = await page.evaluate(async (MIB) => {

@@ -86,10 +86,11 @@ describe('the Uploader in Chromium, many files through a throttled proxy', () =>
     const store = await prepareStore('disk')
     server = await startServerProcess({ ...store.env, FERRY_PROCESSING: 'false' })
     browser = await launchChromium()
-    // Eight files from 1 MiB to just under 3 MiB, sizes that end mid-chunk.
+    // Eight files from just over 1 MiB to just under 3 MiB, sizes that end mid-chunk: each takes
+    // a creation and PATCHes (a file of one chunk would go whole in its creation).
     sources = await Promise.all(
       Array.from({ length: 8 }, (_, index) =>
-        generateFile(MIB + Math.floor((2 * MIB * index) / 7) - 17 * index, `file-${index}.bin`),
+        generateFile(MIB + 1 + Math.floor((2 * MIB * index) / 7) - 17 * index, `file-${index}.bin`),
       ),
     )
   })

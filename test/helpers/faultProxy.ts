@@ -21,6 +21,8 @@ export interface ProxiedRequest {
   /** The `Upload-Concat` header, for partial and final uploads. */
   concat: string | undefined
   status: number
+  /** Whether it carried `Upload-Checksum`. */
+  checksum: boolean
   fault?: Fault['kind']
 }
 
@@ -32,6 +34,8 @@ export interface FaultProxy {
   injectOnPatch(fault: Fault): void
   /** Applies `fault` to the next creations of a final upload (`Upload-Concat: final;…`). */
   injectOnFinalCreation(fault: Fault): void
+  /** Applies `fault` to the next creations that carry bytes (tus creation-with-upload). */
+  injectOnCreationWithUpload(fault: Fault): void
   /** Slows every PATCH body to about this many bytes per second (0: full speed). */
   throttle(bytesPerSecond: number): void
   close(): Promise<void>
@@ -42,7 +46,7 @@ const TEST_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Ferry
 
 /**
  * A real HTTP proxy in front of the real server that misbehaves on request: answers 503 or 429,
- * stalls a request forever, flips one byte of a PATCH body, or throttles bodies. The browser and
+ * stalls a request forever, flips one byte of a request body, or throttles bodies. The browser and
  * the server both speak real HTTP through it, so the SDK meets these faults as it would in the
  * wild. It also serves a blank test page at `/test.html` and the SDK bundle it loads.
  */
@@ -50,6 +54,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const targetUrl = new URL(target)
   const faults: Fault[] = []
   const finalFaults: Fault[] = []
+  const creationFaults: Fault[] = []
   const requests: ProxiedRequest[] = []
   let bytesPerSecond = 0
   const stalled = new Set<ServerResponse>()
@@ -75,10 +80,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       offset: offsetHeader === undefined ? undefined : Number(offsetHeader),
       concat: incoming.headers['upload-concat'] as string | undefined,
       status: 0,
+      checksum: incoming.headers['upload-checksum'] !== undefined,
     }
     requests.push(record)
-    const isFinalCreation = incoming.method === 'POST' && record.concat?.startsWith('final') === true
-    const fault = incoming.method === 'PATCH' ? takeFault(faults) : isFinalCreation ? takeFault(finalFaults) : undefined
+    const isCreation = incoming.method === 'POST'
+    const isFinalCreation = isCreation && record.concat?.startsWith('final') === true
+    const carriesBytes = isCreation && incoming.headers['content-type'] === 'application/offset+octet-stream'
+    const fault =
+      incoming.method === 'PATCH'
+        ? takeFault(faults)
+        : isFinalCreation
+          ? takeFault(finalFaults)
+          : carriesBytes
+            ? takeFault(creationFaults)
+            : undefined
     if (fault) record.fault = fault.kind
     if (fault?.kind === 'status') {
       incoming.resume()
@@ -174,6 +189,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     requests,
     injectOnPatch: (fault) => faults.push(fault),
     injectOnFinalCreation: (fault) => finalFaults.push(fault),
+    injectOnCreationWithUpload: (fault) => creationFaults.push(fault),
     throttle: (rate) => {
       bytesPerSecond = rate
     },

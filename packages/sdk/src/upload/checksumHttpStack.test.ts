@@ -79,9 +79,23 @@ describe('checksumHttpStack', () => {
     expect(sent).toEqual([])
   })
 
-  it('leaves other methods alone', async () => {
+  it('checksums a creation that carries the first chunk, from the first byte', async () => {
+    const { stack, sent } = recordingStack()
+    const asked: [number, number][] = []
+    const chunkDigest = (start: number, end: number) => {
+      asked.push([start, end])
+      return Promise.resolve(undefined)
+    }
+    const whole = file.slice(0, 1000)
+    await checksumHttpStack({ httpStack: stack, chunkDigest }).createRequest('POST', '/files/').send(whole)
+    expect(asked).toEqual([[0, 1000]])
+    expect(sent[0]?.headers['Upload-Checksum']).toBe(`sha256 ${base64Sha256(new Uint8Array(await whole.arrayBuffer()))}`)
+  })
+
+  it('leaves bodiless requests and other methods alone', async () => {
     const { stack, sent } = recordingStack()
     await checksumHttpStack({ httpStack: stack }).createRequest('HEAD', '/files/1').send(null)
-    expect(sent[0]?.headers['Upload-Checksum']).toBeUndefined()
+    await checksumHttpStack({ httpStack: stack }).createRequest('POST', '/files/').send(null)
+    expect(sent.map((request) => request.headers['Upload-Checksum'])).toEqual([undefined, undefined])
   })
 })

@@ -13,7 +13,8 @@ export interface ChecksumHttpStackOptions {
 
 /**
  * An HTTP stack that adds the tus checksum extension's `Upload-Checksum: sha256 <base64>` to every
- * PATCH, so the server refuses a chunk damaged in transit with 460 instead of storing it. The
+ * PATCH, and to a creation that carries the first chunk (creation-with-upload), so the server
+ * refuses a chunk damaged in transit with 460 instead of storing it. The
  * digest comes from the hash worker, which computed it while reading the file for the whole-file
  * hash; only a chunk the worker does not digest (a resumed upload whose chunks do not line up
  * with the worker's, parallel uploads, a custom hasher) is read here and digested with WebCrypto.
@@ -25,7 +26,7 @@ export function checksumHttpStack({ httpStack, chunkDigest }: ChecksumHttpStackO
     getName: () => `${httpStack.getName()}+sha256-checksum`,
     createRequest(method: string, url: string): HttpRequest {
       const request = httpStack.createRequest(method, url)
-      if (method !== 'PATCH') return request
+      if (method !== 'PATCH' && method !== 'POST') return request
       let aborted = false
       return {
         getMethod: () => request.getMethod(),
@@ -40,7 +41,8 @@ export function checksumHttpStack({ httpStack, chunkDigest }: ChecksumHttpStackO
         getUnderlyingObject: () => request.getUnderlyingObject(),
         async send(body: unknown): Promise<HttpResponse> {
           if (!(body instanceof Blob)) return request.send(body)
-          const start = Number(request.getHeader('Upload-Offset'))
+          // A creation's bytes start the file; it has no Upload-Offset.
+          const start = method === 'POST' ? 0 : Number(request.getHeader('Upload-Offset'))
           const digest =
             (await chunkDigest?.(start, start + body.size)) ??
             new Uint8Array(await crypto.subtle.digest('SHA-256', await body.arrayBuffer()))
