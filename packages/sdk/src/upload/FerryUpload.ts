@@ -170,22 +170,9 @@ export class FerryUpload extends Emitter<UploadEvents> {
     const storage = trackStorageKey(await (this.options.urlStorage ?? defaultUrlStorage()), (key) => {
       this.#storageKey = key
     })
-    const fileFingerprint = await fingerprint(this.file, { endpoint: this.options.endpoint }).catch(() => undefined)
-    const previous = fileFingerprint ? (await storage.findUploadsByFingerprint(fileFingerprint))[0] : undefined
-    if (previous) this.#storageKey = previous.urlStorageKey
+    // Asked once per page and endpoint: after the first upload this is an answer already there.
     const server = await discovery
-    const checksums =
-      this.options.chunkChecksums &&
-      typeof crypto !== 'undefined' &&
-      Boolean(crypto.subtle) &&
-      server.extensions.includes('checksum') &&
-      server.checksumAlgorithms.includes('sha256')
     this.#parallel = this.options.parallelUploads > 1 && server.extensions.includes('concatenation')
-    // Asking for the file's SHA-256 marks the Ferry server, which answers a final's creation sent
-    // again with the final the first one made. Another server may make a second final instead
-    // (tusd keeps the partials), so there a lost answer stays an error, as tus-js-client has it.
-    this.#repeatableFinal = this.#parallel && server.wantsSha256Digest
-    this.#sendDigest = !server.answered || server.wantsSha256Digest
     // A file that fits in one chunk needs one request where the server takes bytes in the POST:
     // for a queue of small files, that halves the requests and the server's work per file.
     this.#sendWithCreation =
@@ -193,6 +180,25 @@ export class FerryUpload extends Emitter<UploadEvents> {
       server.extensions.includes('creation-with-upload') &&
       this.file.size > 0 &&
       this.file.size <= this.options.chunkSize
+    // Such a file has nothing to resume (an interrupted creation leaves no upload URL), so it
+    // needs no fingerprint and no lookup: reading its head and IndexedDB cost each small file
+    // of a queue more than its hash did.
+    const fileFingerprint = this.#sendWithCreation
+      ? undefined
+      : await fingerprint(this.file, { endpoint: this.options.endpoint }).catch(() => undefined)
+    const previous = fileFingerprint ? (await storage.findUploadsByFingerprint(fileFingerprint))[0] : undefined
+    if (previous) this.#storageKey = previous.urlStorageKey
+    const checksums =
+      this.options.chunkChecksums &&
+      typeof crypto !== 'undefined' &&
+      Boolean(crypto.subtle) &&
+      server.extensions.includes('checksum') &&
+      server.checksumAlgorithms.includes('sha256')
+    // Asking for the file's SHA-256 marks the Ferry server, which answers a final's creation sent
+    // again with the final the first one made. Another server may make a second final instead
+    // (tusd keeps the partials), so there a lost answer stays an error, as tus-js-client has it.
+    this.#repeatableFinal = this.#parallel && server.wantsSha256Digest
+    this.#sendDigest = !server.answered || server.wantsSha256Digest
     if (!this.#digest) {
       const checkpoint = this.#storageKey ? await storage.loadHashState(this.#storageKey) : undefined
       this.#digest = this.#startHashing(storage, checkpoint, checksums)
@@ -224,7 +230,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
       uploadDataDuringCreation: this.#sendWithCreation,
       ...this.#httpStack(checksums),
       fingerprint: async () => fileFingerprint ?? '',
-      // Without a content fingerprint (no WebCrypto on plain http) two files could be confused.
+      // Without a content fingerprint (no WebCrypto on plain http, or a file sent whole in its
+      // creation) two files could be confused, and there is nothing to resume.
       storeFingerprintForResuming: fileFingerprint !== undefined,
       removeFingerprintOnSuccess: true,
       ...tusRetryOptions({

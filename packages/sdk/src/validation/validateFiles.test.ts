@@ -63,6 +63,23 @@ describe('validateFile', () => {
     expect(photo.reads).toBe(1)
   })
 
+  it('reads a file once for the same rules, and again for other rules', async () => {
+    const photo = new CountingFile([jpeg], 'photo.jpg', { type: 'image/jpeg' })
+    await validateFile(photo, { allowedTypes: ['image/*'] })
+    await validateFile(photo, { allowedTypes: ['image/*'] })
+    expect(photo.reads).toBe(1)
+    const error = await refusal(validateFile(photo, { allowedTypes: ['image/*'], maxFileSize: 4 }))
+    expect(error.code).toBe('file-too-large')
+    await validateFile(photo, { allowedTypes: ['.jpg'] })
+    expect(photo.reads).toBe(2)
+    // A refusal is not remembered: the file is checked again, and refused again.
+    const renamed = new CountingFile([exe], 'photo.jpg', { type: 'image/jpeg' })
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await refusal(validateFile(renamed))).code).toBe('content-mismatch')
+    }
+    expect(renamed.reads).toBe(2)
+  })
+
   it('accepts a PNG named .jpg as an image, but not where only JPEG is allowed', async () => {
     const misnamed = file(png, 'photo.jpg', 'image/jpeg')
     await expect(validateFile(misnamed, { allowedTypes: ['image/*'] })).resolves.toBeUndefined()
