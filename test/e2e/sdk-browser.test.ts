@@ -6,7 +6,7 @@ import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js'
 import { type GeneratedFile, generateFile, sha256, sha256OfResponse } from '../helpers/files.js'
 import { startUpload, uploadOutcome, uploadState, waitForUploaded } from '../helpers/sdkPage.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
-import { prepareStore } from '../helpers/stores.js'
+import { prepareStore, type StoreUnderTest } from '../helpers/stores.js'
 import { startStockTusServer } from '../helpers/stockTusServer.js'
 import { TUS } from '../helpers/tus.js'
 
@@ -19,9 +19,11 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
   let browser: BrowserContext
   let page: Page
   let file12: GeneratedFile
+  let store: StoreUnderTest
 
   beforeAll(async () => {
-    server = await startServerProcess({ ...(await prepareStore('disk')).env, FERRY_PROCESSING: 'false' })
+    store = await prepareStore('disk')
+    server = await startServerProcess({ ...store.env, FERRY_PROCESSING: 'false' })
     browser = await launchChromium()
     file12 = await generateFile(12 * MIB + 333, 'twelve.bin')
   })
@@ -257,6 +259,22 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     expect(outcome.states.at(-1)).toBe('cancelled')
     const head = await fetch(new URL(new URL(url).pathname, server.url), { method: 'HEAD', headers: TUS })
     expect(head.status).toBe(404)
+  })
+
+  it('cancels a file sent whole in its creation: nothing of it stays on the server', async () => {
+    const small = await generateFile(3 * MIB + 17, 'one-chunk-cancelled.bin')
+    const before = await store.listAllButCheckpoints()
+    proxy.throttle(MIB)
+    await page.setInputFiles('#picker', small.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    // Cancelled while the server holds the upload it created for the request.
+    await expect.poll(async () => (await store.listAllButCheckpoints()).length, { timeout: 10_000 }).toBeGreaterThan(before.length)
+    await page.evaluate(() => (window as unknown as { __ferry: { upload: { cancel(): Promise<void> } } }).__ferry.upload.cancel())
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toMatchObject({ code: 'cancelled' })
+    expect(proxy.requests.filter((request) => request.method === 'POST')).toHaveLength(1)
+    // The server removes a creation whose body was cut short once it notices the cut.
+    await expect.poll(() => store.listAllButCheckpoints(), { timeout: 10_000 }).toEqual(before)
   })
 
   it('rejects a Windows executable renamed photo.jpg before sending a byte', async () => {
