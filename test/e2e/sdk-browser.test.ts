@@ -384,6 +384,57 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     await expectStored(outcome, file12)
   })
 
+  it('cuts parallel parts of whole chunks, whose checksums come from the hash worker, not a second read', async () => {
+    // The last chunk, like every other, is larger than the page's own reads (type check, fingerprint).
+    const file = await generateFile(12 * MIB + 100_000, 'parallel-aligned.bin')
+    await page.setInputFiles('#picker', file.path)
+    await page.evaluate(() => {
+      const reads: number[] = ((window as unknown as { __reads: number[] }).__reads = [])
+      const arrayBuffer = Blob.prototype.arrayBuffer
+      Blob.prototype.arrayBuffer = function (this: Blob) {
+        reads.push(this.size)
+        return arrayBuffer.call(this)
+      }
+    })
+    await startUpload(page, { chunkSize: 2 * MIB, parallelUploads: 3, ...fastRetry })
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    expect(outcome.file?.state).toBe('verified')
+    await expectStored(outcome, file)
+    // 7 chunks in parts of 3, 2 and 2: every PATCH starts on a chunk of the file.
+    const patches = proxy.requests.filter((request) => request.method === 'PATCH')
+    expect(patches.map((request) => request.offset ?? -1).sort((a, b) => a - b)).toEqual([0, 0, 0, 2 * MIB, 2 * MIB, 2 * MIB, 4 * MIB])
+    expect(patches.every((request) => request.checksum && request.status === 204)).toBe(true)
+    const reads = await page.evaluate(() => (window as unknown as { __reads: number[] }).__reads)
+    expect(reads.filter((size) => size > 64 * 1024)).toEqual([])
+  })
+
+  for (const { resumedWith, partsResumed } of [
+    { resumedWith: { chunkSize: 2 * MIB, parallelUploads: 3 }, partsResumed: true },
+    // Other parts would join the stored partial uploads into another file.
+    { resumedWith: { chunkSize: MIB, parallelUploads: 3 }, partsResumed: false },
+  ]) {
+    it(`after a reload, ${partsResumed ? 'resumes parallel parts cut the same way' : 'starts over where the parts would be cut otherwise'}`, async () => {
+      const file = await generateFile(24 * MIB + 5, 'parallel-reload.bin')
+      proxy.throttle(2 * MIB) // a request's body, so about 6 MiB/s for the three parts
+      await page.setInputFiles('#picker', file.path)
+      await startUpload(page, { chunkSize: 2 * MIB, parallelUploads: 3, ...fastRetry })
+      await waitForUploaded(page, 6 * MIB)
+      await page.reload()
+      proxy.throttle(0)
+      const partials = () => proxy.requests.filter((request) => request.method === 'POST' && request.concat === 'partial').length
+      expect(partials()).toBe(3)
+
+      await page.setInputFiles('#picker', file.path)
+      await startUpload(page, { ...resumedWith, ...fastRetry })
+      const outcome = await uploadOutcome(page)
+      expect(outcome.error).toBeUndefined()
+      expect(partials()).toBe(partsResumed ? 3 : 6)
+      expect(outcome.file?.state).toBe('verified')
+      await expectStored(outcome, file)
+    })
+  }
+
   it('keeps one final upload when the answer to its creation is lost, without sending the parts again', async () => {
     const filesBefore = await listedFileIds()
     proxy.injectOnFinalCreation({ kind: 'lose-answer', times: 1 })
@@ -457,6 +508,16 @@ describe('the SDK in Chromium against stock @tus/server', () => {
     expect(outcome.error).toBeUndefined()
     expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
     expect(await sha256OfResponse(await fetch(outcome.file?.url ?? ''))).toBe(file.sha256)
+  })
+
+  it('sends a file that fits in one chunk whole in its creation, as stock @tus/server allows', async () => {
+    const { file, outcome } = await uploadFrom(3 * MIB + 7, 'stock-one-request.bin', {})
+    expect(outcome.error).toBeUndefined()
+    const uploads = proxy.requests.filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')
+    expect(uploads.map((request) => `${request.method} ${request.status}`)).toEqual(['POST 201'])
+    expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
+    const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, stock.url))
+    expect(await sha256OfResponse(download)).toBe(file.sha256)
   })
 
   it('falls back to one stream without concatenation and reports the file as unverified', async () => {

@@ -25,7 +25,9 @@ import { trackStorageKey } from '../storage/trackStorageKey.js'
 import type { FerryUrlStorage } from '../storage/types.js'
 import { validateFile } from '../validation/validateFiles.js'
 import { checksumHttpStack } from './checksumHttpStack.js'
+import { chunkAlignedParts, type PartBoundary, sameParts } from './chunkAlignedParts.js'
 import { discoverServer } from './discoverServer.js'
+import { FileOffsets } from './FileOffsets.js'
 import { retryableFinalCreation } from './retryableFinalCreation.js'
 import { sendFinalizeRequest } from './sendFinalizeRequest.js'
 import { StallWatchdog } from './StallWatchdog.js'
@@ -80,6 +82,9 @@ export class FerryUpload extends Emitter<UploadEvents> {
   #storageKey: string | undefined
   #stalled = false
   #parallel = false
+  /** With parallel uploads: the parts, whole chunks each, and where tus-js-client's slices start. */
+  #parts: PartBoundary[] | undefined
+  #offsets: FileOffsets | undefined
   #repeatableFinal = false
   /** The whole file goes in the creation request (tus creation-with-upload): one request, not two. */
   #sendWithCreation = false
@@ -167,12 +172,21 @@ export class FerryUpload extends Emitter<UploadEvents> {
     const discovery = discoverServer(this.options.endpoint, this.options.headers)
     // Once: a second set-up (paused and started again meanwhile) must not drop the first's release.
     if (!this.#digest) this.#unprepare ??= this.options.hasher.prepare?.()
-    const storage = trackStorageKey(await (this.options.urlStorage ?? defaultUrlStorage()), (key) => {
-      this.#storageKey = key
-    })
+    const storage = trackStorageKey(
+      await (this.options.urlStorage ?? defaultUrlStorage()),
+      (key) => (this.#storageKey = key),
+      // Partial uploads resume only into the same parts: stored with them, compared below.
+      (upload) => (this.#parts ? { ...upload, parallelUploadBoundaries: this.#parts } : upload),
+    )
     // Asked once per page and endpoint: after the first upload this is an answer already there.
     const server = await discovery
     this.#parallel = this.options.parallelUploads > 1 && server.extensions.includes('concatenation')
+    const { chunkSize } = this.options
+    this.#parts =
+      this.#parallel && Number.isSafeInteger(chunkSize)
+        ? chunkAlignedParts(this.file.size, chunkSize, this.options.parallelUploads)
+        : undefined
+    this.#offsets = this.#parts ? new FileOffsets(this.file) : undefined
     // A file that fits in one chunk needs one request where the server takes bytes in the POST:
     // for a queue of small files, that halves the requests and the server's work per file.
     this.#sendWithCreation =
@@ -186,7 +200,10 @@ export class FerryUpload extends Emitter<UploadEvents> {
     const fileFingerprint = this.#sendWithCreation
       ? undefined
       : await fingerprint(this.file, { endpoint: this.options.endpoint }).catch(() => undefined)
-    const previous = fileFingerprint ? (await storage.findUploadsByFingerprint(fileFingerprint))[0] : undefined
+    const found = fileFingerprint ? (await storage.findUploadsByFingerprint(fileFingerprint))[0] : undefined
+    // Partial uploads made with other parts (another chunk size or count, or an SDK that cut the
+    // file evenly) would be joined into the wrong file: those start over instead.
+    const previous = found?.parallelUploadUrls && !sameParts(partsOf(found), this.#parts) ? undefined : found
     if (previous) this.#storageKey = previous.urlStorageKey
     const checksums =
       this.options.chunkChecksums &&
@@ -227,6 +244,9 @@ export class FerryUpload extends Emitter<UploadEvents> {
       },
       urlStorage: storage,
       ...(this.#parallel ? { parallelUploads: this.options.parallelUploads } : {}),
+      ...(this.#parts && this.#offsets
+        ? { parallelUploadBoundaries: this.#parts, fileReader: this.#offsets.fileReader }
+        : {}),
       uploadDataDuringCreation: this.#sendWithCreation,
       ...this.#httpStack(checksums),
       fingerprint: async () => fileFingerprint ?? '',
@@ -272,11 +292,12 @@ export class FerryUpload extends Emitter<UploadEvents> {
   /**
    * Chunk checksums from the hasher, which digests each chunk as it reads the file for the
    * whole-file hash; waiting for it is not a stall. With parallel uploads a PATCH's offset is
-   * within its part, not the file, so those chunks are digested by the stack itself.
+   * within its part, so the chunk's place in the file comes from the slices tus-js-client took.
    */
   #checksumHttpStack() {
-    const chunkDigest = (start: number, end: number) => {
-      const pending = this.#parallel ? undefined : this.#chunkDigests?.get(start, end)
+    const chunkDigest = ({ body, offset }: { body: Blob; offset: number }) => {
+      const start = this.#parallel ? this.#offsets?.startOf(body) : offset
+      const pending = start === undefined ? undefined : this.#chunkDigests?.get(start, start + body.size)
       if (!pending) return undefined
       this.#watchdog.stop()
       return pending.finally(() => this.#watchdog.touch())
@@ -294,8 +315,9 @@ export class FerryUpload extends Emitter<UploadEvents> {
     this.#digestSettled = false
     this.#chunkDigests?.stop()
     const { chunkSize } = this.options
+    // Parallel parts are whole chunks (chunkAlignedParts), so their chunks are the hasher's too.
     const chunkDigests =
-      withChunkDigests && !this.#parallel && this.options.hasher.digestsChunks && Number.isSafeInteger(chunkSize)
+      withChunkDigests && this.options.hasher.digestsChunks && Number.isSafeInteger(chunkSize)
         ? new ChunkDigests({ chunkSize, fileSize: this.file.size, from: resumeFrom?.offset ?? 0 })
         : undefined
     this.#chunkDigests = chunkDigests
@@ -482,3 +504,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
   }
 }
 
+/** The parts a stored parallel upload was cut into, if the storage kept them. */
+function partsOf(upload: object): PartBoundary[] | undefined {
+  const parts = (upload as { parallelUploadBoundaries?: unknown }).parallelUploadBoundaries
+  return Array.isArray(parts) ? (parts as PartBoundary[]) : undefined
+}

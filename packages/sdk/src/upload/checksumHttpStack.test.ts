@@ -42,18 +42,18 @@ describe('checksumHttpStack', () => {
     expect(sent[0]?.headers['Upload-Checksum']).toBe(`sha256 ${base64Sha256(new Uint8Array(await chunk.arrayBuffer()))}`)
   })
 
-  it('takes the digest of the chunk from chunkDigest, by file offset', async () => {
+  it('takes the digest of the chunk from chunkDigest, given the chunk and its request offset', async () => {
     const { stack, sent } = recordingStack()
     const asked: [number, number][] = []
     const known = new Uint8Array(32).fill(7)
-    const chunkDigest = (start: number, end: number) => {
-      asked.push([start, end])
+    const chunkDigest = ({ body, offset }: { body: Blob; offset: number }) => {
+      asked.push([offset, body.size])
       return Promise.resolve(known)
     }
     const request = checksumHttpStack({ httpStack: stack, chunkDigest }).createRequest('PATCH', '/files/1')
     request.setHeader('Upload-Offset', '500')
     await request.send(file.slice(500, 1000))
-    expect(asked).toEqual([[500, 1000]])
+    expect(asked).toEqual([[500, 500]])
     expect(sent[0]?.headers['Upload-Checksum']).toBe(`sha256 ${Buffer.from(known).toString('base64')}`)
   })
 
@@ -82,8 +82,8 @@ describe('checksumHttpStack', () => {
   it('checksums a creation that carries the first chunk, from the first byte', async () => {
     const { stack, sent } = recordingStack()
     const asked: [number, number][] = []
-    const chunkDigest = (start: number, end: number) => {
-      asked.push([start, end])
+    const chunkDigest = ({ body, offset }: { body: Blob; offset: number }) => {
+      asked.push([offset, body.size])
       return Promise.resolve(undefined)
     }
     const whole = file.slice(0, 1000)
