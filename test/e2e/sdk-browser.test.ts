@@ -13,6 +13,13 @@ import { TUS } from '../helpers/tus.js'
 const MIB = 1024 * 1024
 const fastRetry = { retry: { baseDelay: 50, maxDelay: 200, maxAttempts: 6 } }
 
+/** The tus requests `proxy` passed on (not the SDK's OPTIONS), as `METHOD status`. */
+function tusRequests(proxy: FaultProxy): string[] {
+  return proxy.requests
+    .filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')
+    .map((request) => `${request.method} ${request.status}`)
+}
+
 describe('the SDK in Chromium, through a misbehaving network', () => {
   let server: ServerProcess
   let proxy: FaultProxy
@@ -111,9 +118,8 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
     const outcome = await uploadOutcome(page)
     expect(outcome.error).toBeUndefined()
-    const uploads = proxy.requests.filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')
-    expect(uploads.map((request) => `${request.method} ${request.status}`)).toEqual(['POST 201'])
-    expect(uploads[0]?.checksum).toBe(true)
+    expect(tusRequests(proxy)).toEqual(['POST 201'])
+    expect(proxy.requests.find((request) => request.method === 'POST')?.checksum).toBe(true)
     expect(outcome.file).toMatchObject({ state: 'verified', size: small.size })
     await expectStored(outcome, small)
   })
@@ -130,8 +136,7 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
       reason: 'checksum-mismatch',
       status: 460,
     })
-    const uploads = proxy.requests.filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')
-    expect(uploads.map((request) => `${request.method} ${request.status}`)).toEqual(['POST 460', 'POST 201'])
+    expect(tusRequests(proxy)).toEqual(['POST 460', 'POST 201'])
     // The refused creation left nothing behind: only the second one's file is new.
     expect((await listedFileIds()).filter((id) => !listedBefore.includes(id))).toEqual([outcome.file?.id])
     await expectStored(outcome, small)
@@ -513,8 +518,7 @@ describe('the SDK in Chromium against stock @tus/server', () => {
   it('sends a file that fits in one chunk whole in its creation, as stock @tus/server allows', async () => {
     const { file, outcome } = await uploadFrom(3 * MIB + 7, 'stock-one-request.bin', {})
     expect(outcome.error).toBeUndefined()
-    const uploads = proxy.requests.filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')
-    expect(uploads.map((request) => `${request.method} ${request.status}`)).toEqual(['POST 201'])
+    expect(tusRequests(proxy)).toEqual(['POST 201'])
     expect(outcome.file).toMatchObject({ state: 'unverified', sha256: file.sha256, size: file.size })
     const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, stock.url))
     expect(await sha256OfResponse(download)).toBe(file.sha256)
