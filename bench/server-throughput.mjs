@@ -245,6 +245,10 @@ if (stores.includes('s3')) {
           name: 'Ferry, S3 store, 8 MiB PATCHes, no promotion copy (FERRY_PROMOTE=false)',
           run: () => tusUpload(unpromoted.url, 8 * MIB),
         },
+        {
+          name: 'Ferry, S3 store, one PATCH, no promotion copy (FERRY_PROMOTE=false)',
+          run: () => tusUpload(unpromoted.url, size),
+        },
       ],
       unpromoted.pid,
       unpromoted.idleBytes,
@@ -282,6 +286,8 @@ if (stores.includes('s3')) {
       ...variantRuns.flatMap((variant) => variant.contenders),
       ...storesAlone,
       { name: 'stock @tus/server + @tus/s3-store, 8 MiB PATCHes, no hash', run: () => tusUpload(`${stockTus.origin}/files/`, 8 * MIB) },
+      // tus-js-client's default (one PATCH), which the issue's anchor most likely used.
+      { name: 'stock @tus/server + @tus/s3-store, one PATCH, no hash', run: () => tusUpload(`${stockTus.origin}/files/`, size) },
       {
         name: 'plain PutObject of the same file',
         run: () =>
