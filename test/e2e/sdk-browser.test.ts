@@ -437,6 +437,10 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
       expect(partials()).toBe(partsResumed ? 3 : 6)
       expect(outcome.file?.state).toBe('verified')
       await expectStored(outcome, file)
+      // No record left behind: a stale one of other parts would be found first on the next visit.
+      const records = () =>
+        (window as unknown as { Ferry: typeof import('@ferry/sdk') }).Ferry.findPreviousUploads().then((uploads) => uploads.length)
+      expect(await page.evaluate(records)).toBe(0)
     })
   }
 

@@ -84,6 +84,25 @@ describe('the SDK follows processing with a bearer token, from another origin', 
     }
   })
 
+  it('cancelled while it follows processing, it stays cancelled: no processed event, no state after it', async () => {
+    const page = await browser.newPage()
+    try {
+      await page.goto(`${proxy.url}/test.html`)
+      await page.setInputFiles('#picker', image)
+      const cancelOnProcessing = "upload.on('state', (state) => { if (state === 'processing') void upload.cancel() })"
+      await startUpload(page, { endpoint: `${server.url}/files/`, headers: { Authorization: `Bearer ${await tokenFor('carol')}` } }, cancelOnProcessing)
+      const outcome = await uploadOutcome(page)
+      expect(outcome.error).toBeUndefined() // it had succeeded before the cancel
+      // Longer than processing this image takes (the first test waits for it the same way).
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      const record = await page.evaluate(() => (window as unknown as { __ferry: { events: RecordedEvent[]; states: string[] } }).__ferry)
+      expect(record.states.slice(-2)).toEqual(['processing', 'cancelled'])
+      expect(record.events.filter((event) => event.type === 'processed' || event.type === 'error')).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('rejects a refused event stream with processing-unavailable and its status, without retrying', async () => {
     const page = await browser.newPage()
     try {

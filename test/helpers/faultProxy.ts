@@ -36,6 +36,8 @@ export interface FaultProxy {
   injectOnFinalCreation(fault: Fault): void
   /** Applies `fault` to the next creations that carry bytes (tus creation-with-upload). */
   injectOnCreationWithUpload(fault: Fault): void
+  /** Applies `fault` to the next requests for which `match` is true (checked before the others). */
+  injectWhen(match: (request: ProxiedRequest) => boolean, fault: Fault): void
   /** Slows every PATCH body to about this many bytes per second (0: full speed). */
   throttle(bytesPerSecond: number): void
   close(): Promise<void>
@@ -55,6 +57,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const faults: Fault[] = []
   const finalFaults: Fault[] = []
   const creationFaults: Fault[] = []
+  const matchedFaults: { match: (request: ProxiedRequest) => boolean; faults: Fault[] }[] = []
   const requests: ProxiedRequest[] = []
   let bytesPerSecond = 0
   const stalled = new Set<ServerResponse>()
@@ -86,8 +89,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const isCreation = incoming.method === 'POST'
     const isFinalCreation = isCreation && record.concat?.startsWith('final') === true
     const carriesBytes = isCreation && incoming.headers['content-type'] === 'application/offset+octet-stream'
-    const fault =
-      incoming.method === 'PATCH'
+    const matched = matchedFaults.find((entry) => entry.faults.length > 0 && entry.match(record))
+    const fault = matched
+      ? takeFault(matched.faults)
+      : incoming.method === 'PATCH'
         ? takeFault(faults)
         : isFinalCreation
           ? takeFault(finalFaults)
@@ -190,6 +195,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     injectOnPatch: (fault) => faults.push(fault),
     injectOnFinalCreation: (fault) => finalFaults.push(fault),
     injectOnCreationWithUpload: (fault) => creationFaults.push(fault),
+    injectWhen: (match, fault) => matchedFaults.push({ match, faults: [fault] }),
     throttle: (rate) => {
       bytesPerSecond = rate
     },

@@ -11,12 +11,15 @@ export interface UploadOutcome {
 /**
  * Starts a `FerryUpload` in the page for the file chosen in `#picker`, recording every event in
  * `window.__ferry`. Options are JSON; `hasher` may be given as WorkerHasher options.
+ * `afterStart`, the body of a function of `upload`, runs in the task that called `start()`, so
+ * while the upload's set-up has only just begun.
  */
 export async function startUpload(
   page: Page,
   options: Record<string, unknown> & { workerHasher?: Record<string, unknown> },
+  afterStart?: string,
 ): Promise<void> {
-  await page.evaluate((options) => {
+  await page.evaluate(([options, afterStart]) => {
     type Win = typeof window & { Ferry: typeof import('@ferry/sdk'); __ferry: unknown }
     const win = window as Win
     const { workerHasher, ...uploadOptions } = options
@@ -42,7 +45,9 @@ export async function startUpload(
       }),
     )
     win.__ferry = record
-  }, options)
+    // eslint-disable-next-line no-new-func
+    if (afterStart) new Function('upload', afterStart)(upload)
+  }, [options, afterStart] as const)
 }
 
 /** Waits for the upload started by `startUpload` to settle and returns what happened. */

@@ -9,6 +9,8 @@ export type FerryErrorCode =
   | 'digest-invalid'
   | 'digest-missing'
   | 'quarantined'
+  | 'cancelled'
+  | 'stalled'
   | (string & {})
 
 /** What the server answered, when the error came from an HTTP response. */

@@ -2,6 +2,7 @@ import type { PreviousUpload } from 'tus-js-client'
 import { defaultUrlStorage } from './defaultUrlStorage.js'
 import { fingerprint } from './fingerprint.js'
 import type { FerryUrlStorage } from './types.js'
+import { newestFirst } from './uploadRecords.js'
 
 export interface FindPreviousUploadsOptions {
   /** Only uploads of this file (matched by its fingerprint) to this endpoint. */
@@ -26,5 +27,5 @@ export async function findPreviousUploads(options: FindPreviousUploadsOptions = 
     options.file && options.endpoint
       ? await storage.findUploadsByFingerprint(await fingerprint(options.file, { endpoint: options.endpoint }))
       : await storage.findAllUploads()
-  return [...uploads].sort((a, b) => b.creationTime.localeCompare(a.creationTime))
+  return newestFirst(uploads)
 }

@@ -4,6 +4,7 @@ import {
   createUploadRecord,
   defaultUrlStorageOptions,
   hashStateOf,
+  newestFirst,
   recordsToRemove,
   toPreviousUpload,
 } from './uploadRecords.js'
@@ -89,5 +90,24 @@ describe('hashStateOf', () => {
     expect(hashStateOf({ ...stored, hashState: state }, 50)).toBeUndefined()
     expect(hashStateOf(stored, 50)).toBeUndefined()
     expect(hashStateOf(undefined, 50)).toBeUndefined()
+  })
+})
+
+describe('newestFirst', () => {
+  const at = (creationTime: string, uploadUrl: string) => ({ creationTime, uploadUrl })
+
+  it('orders by date, not by the text of Date#toString (which starts with the weekday)', () => {
+    const uploads = [
+      at('Tue Dec 01 2026 10:00:00 GMT+0000', 'tuesday'),
+      at('Sun Nov 29 2026 10:00:00 GMT+0000', 'sunday'),
+      at('Mon Nov 30 2026 10:00:00 GMT+0000', 'monday'),
+    ]
+    expect(newestFirst(uploads).map((upload) => upload.uploadUrl)).toEqual(['tuesday', 'monday', 'sunday'])
+  })
+
+  it('puts the later stored first among uploads of the same second, and unreadable dates last', () => {
+    const second = 'Sun Nov 29 2026 10:00:00 GMT+0000'
+    const uploads = [at('not a date', 'broken'), at(second, 'stored first'), at(second, 'stored second')]
+    expect(newestFirst(uploads).map((upload) => upload.uploadUrl)).toEqual(['stored second', 'stored first', 'broken'])
   })
 })

@@ -55,6 +55,15 @@ export function toPreviousUpload(record: UploadRecord): PreviousUpload {
   return upload
 }
 
+/**
+ * Uploads newest first. tus-js-client dates them with `Date#toString()` (to the second); among
+ * those of the same second, the later one stored (the storages list them oldest first) comes first.
+ */
+export function newestFirst<T extends Pick<PreviousUpload, 'creationTime'>>(uploads: readonly T[]): T[] {
+  const time = (upload: T) => Date.parse(upload.creationTime) || 0
+  return [...uploads].reverse().sort((a, b) => time(b) - time(a))
+}
+
 /** Whether a record is still usable at `now`. */
 export function isLive(record: Pick<UploadRecord, 'expiresAt'>, now: number): boolean {
   return record.expiresAt > now

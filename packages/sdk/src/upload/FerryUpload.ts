@@ -18,20 +18,24 @@ import { ChunkDigests } from '../hash/ChunkDigests.js'
 import type { HashCheckpoint } from '../hash/types.js'
 import { WorkerHasher } from '../hash/WorkerHasher.js'
 import { followProcessing } from '../processing/followProcessing.js'
+import { defaultBackoffOptions } from '../retry/backoff.js'
 import { SpeedMeter } from '../progress/SpeedMeter.js'
 import { defaultUrlStorage } from '../storage/defaultUrlStorage.js'
 import { fingerprint } from '../storage/fingerprint.js'
+import { forgivingUrlStorage } from '../storage/forgivingUrlStorage.js'
 import { trackStorageKey } from '../storage/trackStorageKey.js'
 import type { FerryUrlStorage } from '../storage/types.js'
+import { newestFirst } from '../storage/uploadRecords.js'
 import { validateFile } from '../validation/validateFiles.js'
 import { checksumHttpStack } from './checksumHttpStack.js'
 import { chunkAlignedParts, type PartBoundary, sameParts } from './chunkAlignedParts.js'
 import { discoverServer } from './discoverServer.js'
 import { FileOffsets } from './FileOffsets.js'
+import { headFailuresRetried } from './headFailuresRetried.js'
 import { retryableFinalCreation } from './retryableFinalCreation.js'
 import { sendFinalizeRequest } from './sendFinalizeRequest.js'
 import { StallWatchdog } from './StallWatchdog.js'
-import { tusRetryOptions } from './tusRetry.js'
+import { type RetryEvent, tusRetryOptions } from './tusRetry.js'
 import {
   defaultUploadOptions,
   type UploadEvents,
@@ -79,8 +83,19 @@ export class FerryUpload extends Emitter<UploadEvents> {
   /** Gives back the hash worker started ahead of hashing, if hashing does not come. */
   #unprepare: (() => void) | undefined
   #attempt: Attempt | undefined
+  /**
+   * Counts the set-ups `start()` began; a pause, cancel or failure counts one more. A set-up that
+   * is no longer the latest stops at its next step, so pausing and starting again while the first
+   * is still asking the server or IndexedDB never runs two uploads of the file.
+   */
+  #run = 0
+  #storage: FerryUrlStorage | undefined
   #storageKey: string | undefined
+  /** Aborts what follows a successful upload: the finishing request, following processing. */
+  #afterUpload: AbortController | undefined
   #stalled = false
+  /** Stalls restarted since the server last acknowledged bytes: past `retry.maxAttempts` the upload fails. */
+  #stallsInARow = 0
   #parallel = false
   /** With parallel uploads: the parts, whole chunks each, and where tus-js-client's slices start. */
   #parts: PartBoundary[] | undefined
@@ -135,18 +150,27 @@ export class FerryUpload extends Emitter<UploadEvents> {
       this.#attempt = createAttempt()
     }
     const attempt = this.#attempt
-    this.#setState('uploading')
+    const run = ++this.#run
     this.#stopWatchingConnectivity ??= watchConnectivity(
       () => this.#onOffline(),
       () => this.#onOnline(),
     )
-    this.#begin().catch((error: unknown) => this.#fail(toFerryError(error)))
+    this.#setState('uploading')
+    if (!isOnline()) {
+      this.#waitForNetwork()
+      return attempt.promise
+    }
+    this.#pausedForOffline = false
+    this.#begin(run).catch((error: unknown) => {
+      if (run === this.#run) this.#fail(toFerryError(error))
+    })
     return attempt.promise
   }
 
   /** Stops sending; `start()` continues from the server's offset. Hashing carries on meanwhile. */
   async pause(): Promise<void> {
     if (!['uploading', 'retrying'].includes(this.#state)) return
+    this.#run++
     this.#setState('paused')
     this.#watchdog.stop()
     this.#speed.reset()
@@ -156,36 +180,51 @@ export class FerryUpload extends Emitter<UploadEvents> {
   /** Stops the upload for good and deletes what the server holds of it. */
   async cancel(): Promise<void> {
     if (['done', 'failed', 'cancelled'].includes(this.#state)) return
+    this.#run++
     this.#setState('cancelled')
     this.#cleanUp()
-    this.#hashAbort?.abort()
+    this.#abandonHashing()
+    this.#afterUpload?.abort()
+    // Settled before the deletion, which may take its retries: the caller learns at once.
+    this.#attempt?.reject(new FerryError('the upload was cancelled', { code: 'cancelled' }))
     const tus = this.#tus
     if (tus?.url) await tus.abort(true).catch(() => tus.abort(false))
     else await tus?.abort(false)
-    this.#attempt?.reject(new FerryError('the upload was cancelled', { code: 'cancelled' }))
   }
 
-  async #begin(): Promise<void> {
+  async #begin(run: number): Promise<void> {
+    // After each wait: still the latest set-up, neither paused nor cancelled meanwhile?
+    const current = () => run === this.#run && this.#state === 'uploading'
     await validateFile(this.file, this.options.validation)
+    if (!current()) return
     // Both before the lookups below: the server's answer and a started hash worker are what the
     // first PATCH waits for (its chunk's checksum), so they overlap the rest of the set-up.
     const discovery = discoverServer(this.options.endpoint, this.options.headers)
     // Once: a second set-up (paused and started again meanwhile) must not drop the first's release.
     if (!this.#digest) this.#unprepare ??= this.options.hasher.prepare?.()
     const storage = trackStorageKey(
-      await (this.options.urlStorage ?? defaultUrlStorage()),
+      forgivingUrlStorage(await (this.options.urlStorage ?? defaultUrlStorage())),
       (key) => (this.#storageKey = key),
       // Partial uploads resume only into the same parts: stored with them, compared below.
       (upload) => (this.#parts ? { ...upload, parallelUploadBoundaries: this.#parts } : upload),
     )
     // Asked once per page and endpoint: after the first upload this is an answer already there.
+    this.#storage = storage
     const server = await discovery
-    this.#parallel = this.options.parallelUploads > 1 && server.extensions.includes('concatenation')
-    const { chunkSize } = this.options
-    this.#parts =
-      this.#parallel && Number.isSafeInteger(chunkSize)
-        ? chunkAlignedParts(this.file.size, chunkSize, this.options.parallelUploads)
-        : undefined
+    if (!current()) return
+    const { chunkSize, parallelUploads } = this.options
+    // A file of fewer chunks than `parallelUploads` gets fewer parts; one of a single chunk, one
+    // stream (tus-js-client refuses a count of parts other than `parallelUploads`).
+    const parts =
+      parallelUploads > 1 && server.extensions.includes('concatenation')
+        ? chunkAlignedParts(
+            this.file.size,
+            Number.isSafeInteger(chunkSize) ? chunkSize : Math.ceil(this.file.size / parallelUploads),
+            parallelUploads,
+          )
+        : []
+    this.#parallel = parts.length > 1
+    this.#parts = this.#parallel ? parts : undefined
     this.#offsets = this.#parts ? new FileOffsets(this.file) : undefined
     // A file that fits in one chunk needs one request where the server takes bytes in the POST:
     // for a queue of small files, that halves the requests and the server's work per file.
@@ -200,10 +239,14 @@ export class FerryUpload extends Emitter<UploadEvents> {
     const fileFingerprint = this.#sendWithCreation
       ? undefined
       : await fingerprint(this.file, { endpoint: this.options.endpoint }).catch(() => undefined)
-    const found = fileFingerprint ? (await storage.findUploadsByFingerprint(fileFingerprint))[0] : undefined
+    const found = fileFingerprint ? newestFirst(await storage.findUploadsByFingerprint(fileFingerprint)) : []
+    if (!current()) return
     // Partial uploads made with other parts (another chunk size or count, or an SDK that cut the
-    // file evenly) would be joined into the wrong file: those start over instead.
-    const previous = found?.parallelUploadUrls && !sameParts(partsOf(found), this.#parts) ? undefined : found
+    // file evenly) would be joined into the wrong file: those start over instead, and their
+    // records go, or the next reload would find them first again.
+    const fitsParts = (upload: (typeof found)[number]) => !upload.parallelUploadUrls || sameParts(partsOf(upload), this.#parts)
+    for (const upload of found) if (!fitsParts(upload) && upload.urlStorageKey) void storage.removeUpload(upload.urlStorageKey)
+    const previous = found.find(fitsParts)
     if (previous) this.#storageKey = previous.urlStorageKey
     const checksums =
       this.options.chunkChecksums &&
@@ -218,11 +261,15 @@ export class FerryUpload extends Emitter<UploadEvents> {
     this.#sendDigest = !server.answered || server.wantsSha256Digest
     if (!this.#digest) {
       const checkpoint = this.#storageKey ? await storage.loadHashState(this.#storageKey) : undefined
-      this.#digest = this.#startHashing(storage, checkpoint, checksums)
-      // A hashing failure must surface even while the upload is still sending bytes.
-      this.#digest.catch((error: unknown) => this.#fail(toFerryError(error)))
+      if (!current()) return
+      const digest = this.#startHashing(storage, checkpoint, checksums)
+      this.#digest = digest
+      // A hashing failure must surface even while the upload is still sending bytes; that of a
+      // hash abandoned meanwhile (a failure, a cancel) concerns no run any more.
+      digest.catch((error: unknown) => {
+        if (this.#digest === digest) this.#fail(toFerryError(error))
+      })
     }
-    if (this.#state !== 'uploading') return // paused or cancelled meanwhile
     const tus = this.#createTusUpload(storage, fileFingerprint, checksums)
     this.#tus = tus
     if (previous) tus.resumeFromPreviousUpload(previous)
@@ -243,7 +290,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
         ...this.options.metadata,
       },
       urlStorage: storage,
-      ...(this.#parallel ? { parallelUploads: this.options.parallelUploads } : {}),
+      ...(this.#parts ? { parallelUploads: this.#parts.length } : {}),
       ...(this.#parts && this.#offsets
         ? { parallelUploadBoundaries: this.#parts, fileReader: this.#offsets.fileReader }
         : {}),
@@ -253,23 +300,27 @@ export class FerryUpload extends Emitter<UploadEvents> {
       // Without a content fingerprint (no WebCrypto on plain http, or a file sent whole in its
       // creation) two files could be confused, and there is nothing to resume.
       storeFingerprintForResuming: fileFingerprint !== undefined,
-      removeFingerprintOnSuccess: true,
+      // Removed once the server has checked the file (#succeed): the request delivering the
+      // digest may still fail after tus-js-client's "success", and must then resume.
+      removeFingerprintOnSuccess: false,
       ...tusRetryOptions({
         backoff: this.options.retry,
         isStall: () => this.#stalled,
-        onRetry: (event) => {
-          this.#stalled = false
-          this.#setState('retrying')
-          this.emit('retry', event)
-        },
+        onRetry: (event) => this.#onRetry(event),
+        onOffline: () => this.#waitForNetwork(),
       }),
       onBeforeRequest: (request) => this.#attachDigestToFinalPatch(request),
       onProgress: (bytesUploaded, bytesTotal) => {
+        if (!this.#isSending()) return
         this.#watchdog.touch()
         if (this.#state === 'retrying') this.#setState('uploading')
         this.#speed.update(bytesUploaded)
         const { speed } = this.#speed
         this.emit('progress', { bytesUploaded, bytesTotal, speed, eta: this.#speed.eta(bytesTotal) })
+      },
+      // Bytes the server acknowledged (sent bytes alone may be a request that hangs unanswered).
+      onChunkComplete: () => {
+        this.#stallsInARow = 0
       },
       onSuccess: ({ lastResponse }) => {
         this.#watchdog.stop()
@@ -278,14 +329,16 @@ export class FerryUpload extends Emitter<UploadEvents> {
           (error: unknown) => this.#fail(toFerryError(error)),
         )
       },
-      onError: (error) => this.#fail(fromTusError(error)),
+      // A failure while offline left the upload waiting for the network (#waitForNetwork).
+      onError: (error) => {
+        if (!this.#pausedForOffline) this.#fail(fromTusError(error))
+      },
     })
   }
 
-  /** tus-js-client's own stack unless chunk checksums or a repeatable final creation need more. */
+  /** tus-js-client's own stack, under chunk checksums and a repeatable final creation where they apply. */
   #httpStack(checksums: boolean): { httpStack?: HttpStack } {
-    if (!checksums && !this.#repeatableFinal) return {}
-    const stack = checksums ? this.#checksumHttpStack() : new DefaultHttpStack({})
+    const stack = headFailuresRetried(checksums ? this.#checksumHttpStack() : new DefaultHttpStack({}))
     return { httpStack: this.#repeatableFinal ? retryableFinalCreation(stack) : stack }
   }
 
@@ -361,6 +414,7 @@ export class FerryUpload extends Emitter<UploadEvents> {
       this.#setState('hashing')
     }
     const digest = await this.#digest
+    if (!this.#isSending()) return // paused or cancelled meanwhile: this request is not sent
     this.#setState('verifying')
     this.#watchdog.touch()
     request.setHeader(DIGEST_HEADER, formatSha256Digest(digest))
@@ -381,13 +435,19 @@ export class FerryUpload extends Emitter<UploadEvents> {
     this.#setState('verifying')
     const digest = await this.#digest
     if (!this.#sendDigest) return this.#describeUnverified(url, digest)
+    this.#afterUpload = new AbortController()
     const response = await sendFinalizeRequest({
       url,
       size: this.file.size,
       digest: formatSha256Digest(digest),
       headers: this.options.headers,
+      backoff: this.options.retry,
+      signal: this.#afterUpload.signal,
+      onRetry: (event) => this.#onRetry(event, { watched: false }),
     })
     if (response.status < 200 || response.status >= 300) {
+      // The server has all the bytes and refused them (a digest mismatch): nothing to resume.
+      this.#forgetResumeRecord()
       throw errorFromResponse(response, 'the server refused to finish the upload')
     }
     if (response.contentType?.startsWith(FILE_DESCRIPTION_MEDIA_TYPE)) {
@@ -415,12 +475,15 @@ export class FerryUpload extends Emitter<UploadEvents> {
 
   #succeed(file: FileDescription): void {
     if (this.#state === 'cancelled' || this.#state === 'failed') return
+    this.#forgetResumeRecord()
     this.#cleanUp()
+    // Settled first: the file is stored, whatever a listener of the events below then does.
+    this.#attempt?.resolve(file)
     const followsProcessing = this.options.followProcessing && Boolean(file.eventsUrl)
     this.#setState(followsProcessing ? 'processing' : 'done')
+    if (this.state === 'cancelled') return // by a listener of that state
     this.emit('success', file)
-    this.#attempt?.resolve(file)
-    if (followsProcessing && file.eventsUrl) this.#followProcessing(file.eventsUrl)
+    if (this.state === 'processing' && file.eventsUrl) this.#followProcessing(file.eventsUrl)
   }
 
   /**
@@ -429,44 +492,81 @@ export class FerryUpload extends Emitter<UploadEvents> {
    * succeeded by then, so `start()` has already resolved.
    */
   #followProcessing(eventsUrl: string): void {
+    this.#afterUpload = new AbortController()
+    const following = () => this.#state === 'processing' // not cancelled meanwhile
     followProcessing(eventsUrl, {
       headers: this.options.headers,
-      onEvent: (event) => this.emit('processing', event),
+      signal: this.#afterUpload.signal,
+      onEvent: (event) => {
+        if (following()) this.emit('processing', event)
+      },
     }).then(
       (manifest) => {
+        if (!following()) return
         this.#setState('done')
         this.emit('processed', manifest)
       },
       (error: unknown) => {
+        if (!following()) return
         this.#setState('done')
         this.emit('error', toFerryError(error))
       },
     )
   }
 
+  #forgetResumeRecord(): void {
+    if (this.#storageKey) void this.#storage?.removeUpload(this.#storageKey)
+  }
+
   /** No byte acknowledged for `stallTimeout`: abort the hung request and resume from the offset. */
   #restartStalled(): void {
-    if (this.#state !== 'uploading' && this.#state !== 'verifying') return
+    if (!['uploading', 'retrying', 'verifying'].includes(this.#state)) return
+    const stall = new FerryError(`no progress for ${this.options.stallTimeout} ms`, { code: 'stalled' })
+    const attempt = ++this.#stallsInARow
+    if (attempt > (this.options.retry.maxAttempts ?? defaultBackoffOptions.maxAttempts)) {
+      this.#fail(new FerryError(`${stall.message}, ${attempt} times in a row`, { code: 'stalled' }))
+      return
+    }
     this.#stalled = true
     const tus = this.#tus
     void tus?.abort(false).then(() => {
       if (this.#state === 'cancelled' || this.#state === 'failed' || this.#tus !== tus) return
-      this.emit('retry', {
-        attempt: 1,
-        delay: 0,
-        reason: 'stalled',
-        cause: new FerryError(`no progress for ${this.options.stallTimeout} ms`, { code: 'stalled' }),
-      })
+      this.emit('retry', { attempt, delay: 0, reason: 'stalled', cause: stall })
       this.#stalled = false
       this.#setState('paused')
       void this.start()
     })
   }
 
+  /** `watched`: tus-js-client's request, which the stall watchdog restarts if it hangs. */
+  #onRetry(event: RetryEvent, { watched = true } = {}): void {
+    // A cancel's deletion is retried too, quietly: the upload stays cancelled.
+    if (this.#state === 'cancelled') return
+    this.#stalled = false
+    this.#setState('retrying')
+    // The retry's own request is watched too (a HEAD that never answers), after its delay.
+    if (watched) this.#watchdog.touch(event.delay)
+    this.emit('retry', event)
+  }
+
   #onOffline(): void {
     if (this.#state !== 'uploading' && this.#state !== 'retrying') return
     this.#pausedForOffline = true
     void this.pause()
+  }
+
+  /**
+   * Offline at start, or a request failed while offline (also while hashing or verifying, which
+   * the browser's offline event does not pause): paused, with no retry attempt spent, until the
+   * browser is back online (#onOnline).
+   */
+  #waitForNetwork(): void {
+    if (['done', 'failed', 'cancelled', 'processing', 'paused'].includes(this.#state)) return
+    this.#run++
+    this.#pausedForOffline = true
+    this.#watchdog.stop()
+    this.#speed.reset()
+    this.#setState('paused')
   }
 
   #onOnline(): void {
@@ -477,16 +577,27 @@ export class FerryUpload extends Emitter<UploadEvents> {
 
   #fail(error: FerryError): void {
     if (['done', 'failed', 'cancelled', 'processing'].includes(this.#state)) return
-    if (!this.#digestSettled) {
-      // An unfinished hash is abandoned; a later start() hashes again from its last checkpoint.
-      this.#hashAbort?.abort()
-      this.#digest = undefined
-    }
+    this.#run++
+    this.#abandonHashing()
     this.#cleanUp()
     void this.#tus?.abort(false)
+    // Taken before the listeners run: one that calls start() again makes a new attempt.
+    const attempt = this.#attempt
     this.#setState('failed')
+    attempt?.reject(error)
     this.emit('error', error)
-    this.#attempt?.reject(error)
+  }
+
+  /** An unfinished hash is abandoned; a later start() hashes again from its last checkpoint. */
+  #abandonHashing(): void {
+    if (this.#digestSettled) return
+    this.#hashAbort?.abort()
+    this.#digest = undefined
+  }
+
+  /** Sending or about to: not paused, settled or cancelled. */
+  #isSending(): boolean {
+    return ['uploading', 'retrying', 'hashing', 'verifying'].includes(this.#state)
   }
 
   #cleanUp(): void {

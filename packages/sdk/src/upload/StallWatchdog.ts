@@ -16,10 +16,11 @@ export class StallWatchdog {
     this.#options = options
   }
 
-  touch(): void {
+  /** Starts the wait again; `grace` adds time in which no bytes are expected (a retry's delay). */
+  touch(grace = 0): void {
     this.stop()
     if (this.#options.timeout <= 0) return
-    this.#timer = setTimeout(this.#options.onStall, this.#options.timeout)
+    this.#timer = setTimeout(this.#options.onStall, this.#options.timeout + grace)
   }
 
   stop(): void {

@@ -15,14 +15,24 @@ const NOTHING: ServerCapabilities = { answered: false, extensions: [], checksumA
 
 /**
  * Asks the endpoint once per page which tus extensions it has. A server that does not answer
- * OPTIONS (or a proxy that eats it) is taken to support nothing beyond the core protocol.
+ * OPTIONS (or a proxy that eats it) is taken to support nothing beyond the core protocol, for
+ * that upload; a failure that may pass (no network, 5xx, 401/403) is not remembered.
  */
 export function discoverServer(endpoint: string, headers: Record<string, string>): Promise<ServerCapabilities> {
   let capabilities = cache.get(endpoint)
   if (!capabilities) {
     capabilities = fetch(endpoint, { method: 'OPTIONS', headers }).then(
-      (response) => (response.ok ? parseCapabilities(response.headers) : NOTHING),
-      () => NOTHING,
+      (response) => {
+        if (response.ok) return parseCapabilities(response.headers)
+        // A server that answers OPTIONS with an error now (restarting, or wanting credentials
+        // that a later upload has) is asked again by the next upload; one without OPTIONS is not.
+        if (response.status >= 500 || response.status === 401 || response.status === 403) cache.delete(endpoint)
+        return NOTHING
+      },
+      () => {
+        cache.delete(endpoint) // offline, or the server down: ask again next time
+        return NOTHING
+      },
     )
     cache.set(endpoint, capabilities)
   }

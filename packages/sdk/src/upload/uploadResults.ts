@@ -1,6 +1,7 @@
 import type { FileDescription } from '@ferry/protocol'
 import type { DetailedError } from 'tus-js-client'
 import { errorFromResponse, FerryError } from '../errors.js'
+import { responseOf } from './headFailuresRetried.js'
 
 /** One run of `start()` until it settles: the promise every caller of that run receives. */
 export interface Attempt {
@@ -47,7 +48,7 @@ export function fromTusError(error: Error | DetailedError | Event): FerryError {
       cause: error,
     })
   }
-  const response = 'originalResponse' in error ? error.originalResponse : null
+  const response = 'originalResponse' in error ? responseOf(error) : null
   if (response) {
     return errorFromResponse(
       { status: response.getStatus(), body: response.getBody() ?? '' },
