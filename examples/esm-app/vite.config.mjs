@@ -6,6 +6,8 @@ const ferry = process.env.FERRY_URL ?? 'http://localhost:3000'
 
 export default defineConfig({
   server: {
-    proxy: { '/files': ferry, '/api': ferry, '/session': ferry },
+    // changeOrigin stays false: the Ferry server builds upload and event URLs from the Host it
+    // sees, and the self-hosted example checks that sign-ins come from the page's own origin.
+    proxy: Object.fromEntries(['/files', '/api', '/session'].map((route) => [route, { target: ferry, changeOrigin: false }])),
   },
 })

@@ -28,6 +28,8 @@ import type { FerryHooks } from './hooks/types.js'
 import { createFinalizer, quarantinedError, rejectedError } from './integrity/createFinalizer.js'
 import type { StreamingDigests } from './integrity/createStreamingDigests.js'
 import { createServerDigests } from './integrity/createServerDigests.js'
+import { oneFinishAtATime, withFinishLock } from './integrity/finishOneAtATime.js'
+import { rejectMalformedDigest } from './integrity/rejectMalformedDigest.js'
 import { FerryMemoryLocker } from './locking/FerryMemoryLocker.js'
 import type { Processing } from './processing/createProcessing.js'
 import type { RateLimiter } from './policy/RateLimiter.js'
@@ -130,7 +132,9 @@ export function createApp({
     ...(config.policy ?? { enabled: false, defaultTier: 'basic', uploadsPerMinute: 0 }),
     rateLimiter,
   })
-  const finalize = createFinalizer({
+  // Locks of Ferry's own work (a finish, a final's assembly, a file's report) beside the uploads' locks.
+  const sharedLocker = locker ?? new FerryMemoryLocker()
+  const finalize = oneFinishAtATime(createFinalizer({
     backend,
     digests,
     onDigest: (source) => metrics?.digests.inc({ source }),
@@ -141,9 +145,12 @@ export function createApp({
     promotion,
     onAccepted: (record) => metrics?.uploadsCompleted.inc({ state: record.state }),
     admit: (upload) => policy.checkFinished(upload, (bytes) => readHead(backend, upload.id, bytes)),
+  }), {
+    locker: sharedLocker,
+    // Neither bytes nor a verdict: a DELETE removed it (a refused upload keeps its record).
+    isGone: async (id) =>
+      !(await backend.records.get(id)) && !(await backend.datastore.getUpload(id).then(() => true, () => false)),
   })
-  // Locks of Ferry's own work (a final's assembly, a file's report) beside the uploads' locks.
-  const sharedLocker = locker ?? new FerryMemoryLocker()
   const concatenation = createConcatenation({
     backend,
     logger,
@@ -307,7 +314,7 @@ export function createApp({
     )
   }
   for (const path of [TUS_PATH, `${TUS_PATH}/*`, '/api/*']) app.use(path, rejectDuplicateHeaders({ errorHeaders }))
-  for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion)
+  for (const path of [TUS_PATH, `${TUS_PATH}/*`]) app.use(path, requireTusVersion, rejectMalformedDigest(tusError))
   if (downloadUrls) {
     // Before the authentication: on these two routes, a GET or HEAD may carry a signature instead.
     const downloadErrorHeaders = (origin: string | undefined) => corsHeaders(origin, config.corsOrigins, DOWNLOAD_HEADERS)
@@ -359,10 +366,17 @@ export function createApp({
   })
   app.delete(`${TUS_PATH}/:id`, async (c) => {
     const id = c.req.param('id')
-    const response = await handleTus(c)
-    // Terminated means gone everywhere: the verdict and the derived files go with the bytes.
-    if (response.status === 204) await dropFileData(id)
-    return response
+    // After a finish under way, not under it: the finish would promote what is being removed.
+    return withFinishLock(sharedLocker, id, async () => {
+      const response = await handleTus(c)
+      // Terminated means gone everywhere: the verdict and the derived files go with the bytes,
+      // and a final waiting for it (or its own record of what it waits for).
+      if (response.status === 204) {
+        await dropFileData(id)
+        await concatenation.uploadDeleted(id)
+      }
+      return response
+    }, c.req.raw.signal)
   })
   app.post(TUS_PATH, concatRoutes.create)
   app.post(`${TUS_PATH}/`, concatRoutes.create)
@@ -399,7 +413,8 @@ export function createApp({
   app.options(TUS_PATH, advertiseChecksums)
   app.options(`${TUS_PATH}/`, advertiseChecksums)
   app.options(`${TUS_PATH}/:id`, advertiseChecksums)
-  app.route('/api/files', createFileApi({ backend, processing, removeFileData, downloadUrls }))
+  const removeFileAfterFinish = (id: string) => withFinishLock(sharedLocker, id, () => removeFileData(id))
+  app.route('/api/files', createFileApi({ backend, processing, removeFileData: removeFileAfterFinish, downloadUrls }))
   // Nothing else reaches @tus/server: it would take the last segment of any longer path as an
   // upload id (`/files/x/<id>`, `/files/<id>/`) and serve it past the checks above.
   const methodNotAllowed = (allowed: string) => (c: { req: { method: string; header: (name: string) => string | undefined } }) => {

@@ -26,3 +26,4 @@ export { downloadSigningKey, type DownloadSigningKeyOptions } from './downloads/
 export { createFerryServer, type FerryServer, type FerryServerOptions } from './createFerryServer.js'
 export { createGracefulShutdown, type GracefulShutdownOptions } from './gracefulShutdown.js'
 export { holdSignalsDuringStartup, type StartupSignals } from './startupSignals.js'
+export * from './webhooks/index.js'

@@ -19,6 +19,18 @@ async function main(): Promise<void> {
       `ferry-server listening on http://${config.host}:${info.port}`,
     )
   }) as Server
+  server.once('error', (error: NodeJS.ErrnoException) => {
+    const where = `${config.host}:${config.port}`
+    const reason =
+      error.code === 'EADDRINUSE'
+        ? `port ${config.port} is already in use on ${config.host}: stop what listens there or set PORT`
+        : error.code === 'EACCES'
+          ? `not allowed to listen on ${where} (ports below 1024 need privileges): set PORT`
+          : `cannot listen on ${where}: ${error.message}`
+    logger.fatal({ code: error.code }, reason)
+    console.error(`ferry-server: ${reason}`)
+    process.exit(1)
+  })
   await ferry.start()
   const shutdown = createGracefulShutdown({
     server,

@@ -44,7 +44,9 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
 
   it('advertises the extension', async () => {
     const options = await fetch(endpoint, { method: 'OPTIONS' })
-    expect(options.headers.get('tus-extension')?.split(',')).toContain('concatenation')
+    expect(options.headers.get('tus-extension')?.split(',')).toEqual(
+      expect.arrayContaining(['concatenation', 'concatenation-unfinished']),
+    )
   })
 
   it('joins finished partial uploads into a verified final upload', async () => {
@@ -207,6 +209,51 @@ describe.each(STORE_KINDS)('tus concatenation on the %s store', (kind) => {
     expect((await patch(url, part.length, rest)).status).toBe(204)
     const finalUrl = new URL(first.headers.get('location') ?? '', endpoint).href
     await expect.poll(() => headOffset(finalUrl)).toBe(2000)
+  })
+
+  it('refuses a final that names a partial twice (400) or carries a malformed digest (400), and creates nothing', async () => {
+    const part = randomBytes(1024)
+    const url = await createPartial(endpoint, part.length)
+    expect((await patch(url, 0, part)).status).toBe(204)
+    const before = await listAllButCheckpoints()
+    const twice = await createFinal(endpoint, [url, url])
+    expect(twice.status).toBe(400)
+    expect((await twice.json()).error.code).toBe('concat-invalid')
+    const malformed = await createFinal(endpoint, [url], { 'Repr-Digest': 'sha-256=:bm90IGEgZGlnZXN0:' })
+    expect(malformed.status).toBe(400)
+    expect((await malformed.json()).error.code).toBe('digest-invalid')
+    expect(await listAllButCheckpoints()).toEqual(before)
+    // The partial is still free to join a final.
+    const final = await createFinal(endpoint, [url], reprDigest(part))
+    expect(final.status, await final.clone().text()).toBe(201)
+  })
+
+  it('lets only one of two finals created at once claim a shared partial', async () => {
+    const parts = [randomBytes(512), randomBytes(512), randomBytes(512)]
+    const urls = await Promise.all(parts.map((part) => createPartial(endpoint, part.length)))
+    // Declared before the partials finish, so both creations only check and claim.
+    const [first, second] = await Promise.all([createFinal(endpoint, [urls[0]!, urls[1]!]), createFinal(endpoint, [urls[2]!, urls[1]!])])
+    expect([first.status, second.status].sort()).toEqual([201, 409])
+  })
+
+  it('forgets a deleted final: its partials may join another; a final whose partial is deleted goes with it', async () => {
+    const parts = [randomBytes(512), randomBytes(512)]
+    const urls = await Promise.all(parts.map((part) => createPartial(endpoint, part.length)))
+    const abandoned = await createFinal(endpoint, urls)
+    expect(abandoned.status).toBe(201)
+    const abandonedUrl = new URL(abandoned.headers.get('location') ?? '', endpoint).href
+    expect((await fetch(abandonedUrl, { method: 'DELETE', headers: TUS })).status).toBe(204)
+    const joined = await createFinal(endpoint, urls, reprDigest(Buffer.concat(parts)))
+    expect(joined.status, await joined.clone().text()).toBe(201)
+    const joinedUrl = new URL(joined.headers.get('location') ?? '', endpoint).href
+
+    expect((await fetch(urls[1]!, { method: 'DELETE', headers: TUS })).status).toBe(204)
+    expect((await fetch(joinedUrl, { method: 'HEAD', headers: TUS })).status).toBe(404)
+    // The remaining partial finishes and joins nothing; it may join a new final.
+    expect((await patch(urls[0]!, 0, parts[0]!)).status).toBe(204)
+    const alone = await createFinal(endpoint, [urls[0]!], reprDigest(parts[0]!))
+    expect(alone.status, await alone.clone().text()).toBe(201)
+    expect((await alone.json()).state).toBe('verified')
   })
 
   it('refuses a body on an upload declared empty (413) and creates nothing', async () => {

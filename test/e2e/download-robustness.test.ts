@@ -61,4 +61,17 @@ describe.each(STORE_KINDS)('downloads from the %s store', (kind) => {
     expect(beyond.status).toBe(416)
     expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`)
   })
+
+  it('compares If-None-Match weakly, in a list or as *, and sends the whole file when If-Range names another', async () => {
+    const etag = (await fetch(url, { method: 'GET' })).headers.get('etag') ?? ''
+    for (const condition of [`W/${etag}`, `"other", ${etag}`, '*']) {
+      expect((await fetch(url, { headers: { 'If-None-Match': condition } })).status, condition).toBe(304)
+    }
+    expect((await fetch(url, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200)
+    const sameFile = await fetch(url, { headers: { Range: 'bytes=0-1', 'If-Range': etag } })
+    expect(sameFile.status).toBe(206)
+    const otherFile = await fetch(url, { headers: { Range: 'bytes=0-1', 'If-Range': '"other"' } })
+    expect(otherFile.status).toBe(200)
+    expect(Buffer.from(await otherFile.arrayBuffer()).equals(bytes)).toBe(true)
+  })
 })

@@ -72,6 +72,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FERRY_HEAP_GROWING_PERCENT: '1.5' })).toThrow('FERRY_HEAP_GROWING_PERCENT must be a whole number from 0 to 1000, got "1.5"')
   })
 
+  it('refuses CORS origins that no browser sends, naming the origin meant', () => {
+    expect(() => loadConfig({ FERRY_CORS_ORIGINS: 'https://a.example, http://localhost:5173/' })).toThrow(
+      'FERRY_CORS_ORIGINS must be * or origins like https://app.example.com, got "http://localhost:5173/" (did you mean "http://localhost:5173"?)',
+    )
+    expect(() => loadConfig({ FERRY_CORS_ORIGINS: 'not a url' })).toThrow('got "not a url"')
+  })
+
   it('splits CORS origins', () => {
     expect(loadConfig({ FERRY_CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
       'https://a.example',

@@ -93,7 +93,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
   const port = read.integer('PORT', 3000, { min: 0, max: 65535 })
   const host = read.string('HOST', '127.0.0.1')
   const storeKind = read.oneOf('FERRY_STORE', ['disk', 's3'] as const, 'disk')
-  const corsValue = read.string('FERRY_CORS_ORIGINS', '*')
+  const corsOrigins = parseOrigins(read.string('FERRY_CORS_ORIGINS', '*'), problems)
   const maxSize = read.integer('FERRY_MAX_SIZE', 0, { min: 0 })
   const requireDigest = read.boolean('FERRY_REQUIRE_DIGEST', false)
   const serverHash = read.oneOf('FERRY_SERVER_HASH', ['stream', 'reread'] as const, 'stream')
@@ -169,7 +169,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): ServerConfig 
     port,
     host,
     store,
-    corsOrigins: parseOrigins(corsValue),
+    corsOrigins,
     maxSize,
     maxChunkBytes,
     uploadExpiryMs,
@@ -194,12 +194,23 @@ function readEncryptionKey(value: string | undefined, problems: string[]): Buffe
   }
 }
 
-function parseOrigins(value: string): string[] | '*' {
+/**
+ * `*` or origins as browsers send them (`scheme://host[:port]`): anything else (a trailing slash,
+ * a path) never equals an `Origin` header, and the browser would block every request unexplained.
+ */
+function parseOrigins(value: string, problems: string[]): string[] | '*' {
   if (value.trim() === '*') return '*'
-  return value
+  const origins = value
     .split(',')
     .map((origin) => origin.trim())
     .filter(Boolean)
+  for (const origin of origins) {
+    if (!isHttpUrl(origin) || new URL(origin).origin !== origin) {
+      const suggestion = isHttpUrl(origin) ? ` (did you mean "${new URL(origin).origin}"?)` : ''
+      problems.push(`FERRY_CORS_ORIGINS must be * or origins like https://app.example.com, got "${origin}"${suggestion}`)
+    }
+  }
+  return origins
 }
 
 function isHttpUrl(value: string): boolean {

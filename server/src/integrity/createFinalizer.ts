@@ -197,7 +197,8 @@ export function rejectedError(record: FileRecord, status = 410): FerryHttpError 
   return new FerryHttpError(status, ERROR_CODES.rejected, `upload ${record.id} was rejected: ${record.reason ?? 'by the server'}`)
 }
 
-function parseClaimedDigest(header: string | null): string | undefined {
+/** The hex SHA-256 a `Repr-Digest` header claims; a malformed one is a 400 `digest-invalid`. */
+export function parseClaimedDigest(header: string | null): string | undefined {
   if (header === null) return undefined
   try {
     return parseSha256Digest(header)

@@ -63,9 +63,10 @@ export function createDiskPromoter({
     }
     try {
       await rename(temporary, target)
-    } catch (error) {
+    } finally {
+      // Gone after a rename, except where the target was already this file: POSIX then leaves
+      // both names (a repeated promotion of the same upload) and the link would outlive it.
       await rm(temporary, { force: true })
-      throw error
     }
   }
 

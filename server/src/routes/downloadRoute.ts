@@ -1,6 +1,7 @@
 import { ERROR_CODES, DIGEST_HEADER, formatSha256Digest } from '@ferry/protocol'
 import type { Context } from 'hono'
 import { FerryHttpError } from '../errors.js'
+import { matchesIfNoneMatch, rangeApplies } from '../http/conditionalRequests.js'
 import { contentHeaders } from '../http/contentHeaders.js'
 import { parseRange } from '../http/parseRange.js'
 import { toWebStream } from '../http/toWebStream.js'
@@ -57,9 +58,9 @@ export function createDownloadRoute({ backend, finalize }: DownloadRouteOptions)
         ? privateCacheControl(record.promoted.cacheControl)
         : 'private, no-cache',
     }
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers)
+    if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers)
 
-    const range = parseRange(c.req.header('range'), record.size)
+    const range = rangeApplies(c.req.header('if-range'), etag) ? parseRange(c.req.header('range'), record.size) : undefined
     if (range === 'unsatisfiable') {
       return c.body(null, 416, { ...headers, 'Content-Range': `bytes */${record.size}` })
     }

@@ -36,6 +36,10 @@ export const ferryS3StoreDefaults = {
   streamParts: true,
 }
 
+
+const RECENTLY_COMPLETED_MAX = 10_000
+const RECENTLY_COMPLETED_MS = 10 * 60_000
+
 /**
  * @tus/s3-store with a write path of its own and defects mended.
  *
@@ -62,6 +66,13 @@ export class FerryS3Store extends S3Store {
   private readonly concurrentPartUploads: number
   private readonly pool: BufferPool
   private readonly progress: ProgressCache
+  /**
+   * Uploads this instance completed lately (or is completing), newest last. S3 may still list a
+   * completed multipart upload's parts for a while (Swift's listings catch up after seconds): the
+   * upload must not be taken for one that still needs completing, which would fail the next
+   * request for it (a zero-length PATCH finishing it again) with NoSuchUpload.
+   */
+  private readonly recentlyCompleted = new Map<string, number>()
   private readonly streamParts: boolean
 
   constructor(options: FerryS3StoreOptions) {
@@ -214,10 +225,16 @@ export class FerryS3Store extends S3Store {
       return offset
     }
     this.progress.delete(id)
-    await this.finishMultipartUpload(
-      metadata,
-      after.parts.map((part) => ({ PartNumber: part.number, ETag: part.etag, Size: part.size })),
-    )
+    this.markCompleted(id)
+    try {
+      await this.finishMultipartUpload(
+        metadata,
+        after.parts.map((part) => ({ PartNumber: part.number, ETag: part.etag, Size: part.size })),
+      )
+    } catch (error) {
+      this.recentlyCompleted.delete(id)
+      throw error
+    }
     await this.clearCache(id)
     return offset
   }
@@ -242,6 +259,7 @@ export class FerryS3Store extends S3Store {
       throw error
     }
     this.progress.delete(id)
+    this.recentlyCompleted.delete(id)
     if (multipartUploadId) {
       try {
         await this.client.abortMultipartUpload({
@@ -268,6 +286,7 @@ export class FerryS3Store extends S3Store {
   private async progressOf(id: string): Promise<MultipartProgress | undefined> {
     const remembered = this.progress.get(id)
     if (remembered) return remembered
+    if (this.recentlyCompleted.has(id)) return undefined
     let parts: Awaited<ReturnType<S3Store['retrieveParts']>>
     try {
       parts = await this.retrieveParts(id)
@@ -284,6 +303,17 @@ export class FerryS3Store extends S3Store {
     }
     this.progress.set(id, progress)
     return progress
+  }
+
+  private markCompleted(id: string): void {
+    const now = Date.now()
+    this.recentlyCompleted.delete(id)
+    this.recentlyCompleted.set(id, now)
+    // Bounded in count and age (listings catch up within seconds; ten minutes is ample).
+    for (const [oldest, at] of this.recentlyCompleted) {
+      if (this.recentlyCompleted.size <= RECENTLY_COMPLETED_MAX && now - at < RECENTLY_COMPLETED_MS) break
+      this.recentlyCompleted.delete(oldest)
+    }
   }
 
   /**

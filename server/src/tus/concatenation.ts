@@ -49,12 +49,18 @@ export function parseFinalConcat(header: string, tusPath: string): string[] {
   if (urls.length === 0) {
     throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `Upload-Concat must be "partial" or "final;<url> <url>…", got "${header}"`)
   }
-  return urls.map((url) => {
+  const ids = urls.map((url) => {
     const path = new URL(url, 'http://x').pathname
     const id = path.startsWith(`${tusPath}/`) ? path.slice(tusPath.length + 1) : ''
     if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `"${url}" is not an upload URL of this server`)
     return id
   })
+  // The spec allows it, but here a partial joins one final once (its bytes move into it).
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index)
+  if (repeated) {
+    throw new FerryHttpError(400, ERROR_CODES.concatInvalid, `partial upload "${repeated}" is named twice in Upload-Concat`)
+  }
+  return ids
 }
 
 /** How long work on a final upload waits for other work on the same one before 423. */
@@ -250,16 +256,23 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
    * made, never assembles or finishes it a second time beside it.
    */
   async function exclusively<T>(partialIds: string[], work: () => Promise<T>): Promise<T> {
-    const lock = locker.newLock(`concat-final:${partialIds[0]}`)
-    await lock.lock(AbortSignal.timeout(FINAL_LOCK_WAIT_MS), () => {}).catch(() => {
-      throw new FerryHttpError(423, ERROR_CODES.concatAssembling, 'a final upload is being made from these partial uploads; try again shortly', {
-        headers: { 'Retry-After': '1' },
-      })
-    })
+    // Every partial's lock, in one order: two finals that share any partial (two creations that
+    // both name it) never check and claim it at the same time, and never wait on each other.
+    const locks = [...new Set(partialIds)].sort().map((id) => locker.newLock(`concat-final:${id}`))
+    const held: typeof locks = []
+    const deadline = AbortSignal.timeout(FINAL_LOCK_WAIT_MS)
     try {
+      for (const lock of locks) {
+        await lock.lock(deadline, () => {}).catch(() => {
+          throw new FerryHttpError(423, ERROR_CODES.concatAssembling, 'a final upload is being made from these partial uploads; try again shortly', {
+            headers: { 'Retry-After': '1' },
+          })
+        })
+        held.push(lock)
+      }
       return await work()
     } finally {
-      await lock.unlock()
+      for (const lock of held.reverse()) await lock.unlock()
     }
   }
 
@@ -296,6 +309,21 @@ export function createConcatenation({ backend, logger, locker, onAssembled, onPa
       // The caller answers the creation request with the verdict, so it is not notified here.
       const assembled = await assembleIfReady(pending, false)
       return { final: await datastore.getUpload(final.id), assembled }
+    },
+    /**
+     * An upload was deleted. A final's record of the partials it waits for goes with it (they may
+     * then join another final); a final that waits for a deleted partial can never be assembled,
+     * so it is deleted too.
+     */
+    async uploadDeleted(id: string): Promise<void> {
+      for (const path of await documents.list(PENDING_PREFIX)) {
+        const pending = await documents.get<PendingFinal>(path)
+        if (!pending || (pending.finalId !== id && !pending.partialIds.includes(id))) continue
+        await documents.delete(path)
+        if (pending.finalId === id) continue
+        await datastore.remove(pending.finalId).catch(() => undefined)
+        logger.info({ finalId: pending.finalId, partialId: id }, 'a final upload waiting for a deleted partial upload was deleted with it')
+      }
     },
     /** A partial upload completed: assemble every final that was waiting for it. */
     async partialCompleted(partialId: string): Promise<void> {

@@ -48,7 +48,9 @@ export interface TusServerOptions {
 export function createTusServer(options: TusServerOptions): Server {
   const { backend, finalize, hooks, logger } = options
   // Handled in front of @tus/server (receiveChunk, concatenation); listed for OPTIONS.
-  for (const extension of ['checksum', 'checksum-trailer', 'concatenation']) {
+  // concatenation-unfinished: finals may be declared before their partials finish (the spec asks
+  // servers to say so, or clients will not).
+  for (const extension of ['checksum', 'checksum-trailer', 'concatenation', 'concatenation-unfinished']) {
     if (!backend.datastore.extensions.includes(extension)) backend.datastore.extensions.push(extension)
   }
   // @tus/server answers a hook's error with its status and body only; the headers (Retry-After)
@@ -62,7 +64,7 @@ export function createTusServer(options: TusServerOptions): Server {
     respectForwardedHeaders: options.trustProxy,
     allowedOrigins: options.corsOrigins === '*' ? undefined : options.corsOrigins,
     getFileIdFromRequest: uploadIdOf,
-    allowedHeaders: [DIGEST_HEADER, 'Upload-Checksum', 'Range', 'If-None-Match'],
+    allowedHeaders: [DIGEST_HEADER, 'Upload-Checksum', 'Range', 'If-None-Match', 'If-Range'],
     exposedHeaders: [DIGEST_HEADER, WANT_DIGEST_HEADER, 'Retry-After', 'Tus-Checksum-Algorithm'],
     async onUploadCreate(request, upload) {
       try {
