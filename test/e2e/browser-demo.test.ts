@@ -98,6 +98,8 @@ describe('the demo page in Chromium', () => {
     await page.locator('#result').waitFor({ state: 'visible', timeout: 60_000 })
     await expect.poll(() => page.locator('#thumbnails img').count(), { timeout: 30_000 }).toBe(3)
     await expect.poll(() => page.locator('#processing').textContent(), { timeout: 30_000 }).toBe('done')
+    // The description shown keeps up too: not the `pending` it had when the upload succeeded.
+    expect(JSON.parse((await page.locator('#result').textContent()) ?? '{}').processing).toBe('done')
     const images = await page.locator('#thumbnails img').evaluateAll((elements) =>
       elements.map((element) => {
         const image = element as HTMLImageElement

@@ -1,4 +1,5 @@
 import { FerryError } from '../errors.js'
+import { checkUploadOptions } from '../upload/checkUploadOptions.js'
 import { FerryUpload, type UploadOptions } from '../upload/FerryUpload.js'
 import type { QueueableUpload } from './types.js'
 
@@ -60,5 +61,7 @@ export function resolveUploaderOptions(options: UploaderOptions): {
       code: 'invalid-option',
     })
   }
+  // Refused when the queue is made, not as each file starts.
+  checkUploadOptions(upload)
   return { queue, upload }
 }

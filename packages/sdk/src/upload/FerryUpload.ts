@@ -28,6 +28,7 @@ import type { FerryUrlStorage } from '../storage/types.js'
 import { newestFirst } from '../storage/uploadRecords.js'
 import { validateFile } from '../validation/validateFiles.js'
 import { checksumHttpStack } from './checksumHttpStack.js'
+import { checkUploadOptions } from './checkUploadOptions.js'
 import { chunkAlignedParts, type PartBoundary, sameParts } from './chunkAlignedParts.js'
 import { discoverServer } from './discoverServer.js'
 import { FileOffsets } from './FileOffsets.js'
@@ -114,8 +115,10 @@ export class FerryUpload extends Emitter<UploadEvents> {
   readonly #speed = new SpeedMeter()
   readonly #watchdog: StallWatchdog
 
+  /** @throws FerryError `invalid-option` for options no upload could work with */
   constructor(file: Blob, options: UploadOptions) {
     super()
+    checkUploadOptions(options)
     this.file = file
     this.options = {
       ...defaultUploadOptions,
