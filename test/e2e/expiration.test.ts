@@ -28,6 +28,24 @@ describe.each(STORE_KINDS)('expiration on the %s store', (kind) => {
       const keysOf = async (id: string) => (await store.listAll()).filter((key) => key.includes(id))
       await expect.poll(async () => (await keysOf(abandonedId)).join(), { timeout: 1_500, interval: 50 }).toContain('hash-state/')
 
+      // A final declared before its partials finish, which never do: it expires with them.
+      const partials = await Promise.all(
+        [1, 2].map(async () => {
+          const response = await fetch(`${server.url}/files/`, {
+            method: 'POST',
+            headers: { ...TUS, 'Upload-Length': '512', 'Upload-Concat': 'partial' },
+          })
+          return new URL(response.headers.get('location') ?? '').pathname
+        }),
+      )
+      const final = await fetch(`${server.url}/files/`, {
+        method: 'POST',
+        headers: { ...TUS, 'Upload-Concat': `final;${partials.join(' ')}` },
+      })
+      expect(final.status).toBe(201)
+      const finalId = new URL(final.headers.get('location') ?? '').pathname.split('/').at(-1) ?? ''
+      expect((await keysOf(finalId)).join()).toContain('concat/pending/')
+
       const finished = await createUpload(`${server.url}/files/`, bytes.length)
       expect((await patch(finished, 0, bytes, reprDigest(bytes))).status).toBe(200)
       const withFinished = await store.listAll()
@@ -38,6 +56,9 @@ describe.each(STORE_KINDS)('expiration on the %s store', (kind) => {
       expect([404, 410]).toContain((await patch(abandoned, 6 * MIB, bytes.subarray(6 * MIB))).status)
       // Everything of it goes: bytes, info, `.part`, its hash checkpoint.
       await expect.poll(() => keysOf(abandonedId), { timeout: 10_000 }).toEqual([])
+      // The final's record of its partials goes too, with the final and the partials.
+      await expect.poll(() => keysOf(finalId), { timeout: 10_000 }).toEqual([])
+      for (const partial of partials) await expect.poll(() => keysOf(partial.split('/').at(-1) ?? ''), { timeout: 10_000 }).toEqual([])
       const left = await store.listAll()
       expect(left.length).toBeLessThan(withFinished.length)
       expect(left.length).toBeGreaterThan(before.length)

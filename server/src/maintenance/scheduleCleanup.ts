@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { createHashCheckpoints } from '../integrity/hashCheckpoints.js'
 import type { StorageBackend } from '../storage/types.js'
-import { removeStaleJoinMarkers } from '../tus/concatenation.js'
+import { removeOrphanedPendingFinals, removeStaleJoinMarkers } from '../tus/concatenation.js'
 
 export interface CleanupOptions {
   backend: StorageBackend
@@ -12,7 +12,8 @@ export interface CleanupOptions {
 /**
  * Removes expired unfinished uploads every `intervalMs` (on S3, their multipart uploads are
  * aborted and their `.info` and `.part` objects deleted), the markers of partial uploads joined
- * longer ago than that, then the hash checkpoints of uploads that no longer exist. One run at a time; the timer never keeps the process alive. Returns the
+ * longer ago than that, the records of finals that expired before their partials finished, then
+ * the hash checkpoints of uploads that no longer exist. One run at a time; the timer never keeps the process alive. Returns the
  * function that stops it.
  */
 export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions): () => void {
@@ -32,6 +33,7 @@ export function scheduleCleanup({ backend, intervalMs, logger }: CleanupOptions)
     }
     await sweep('expired uploads', () => backend.datastore.deleteExpired())
     await sweep('markers of joined partial uploads', () => removeStaleJoinMarkers(backend.documents, backend.datastore.getExpiration()))
+    await sweep('records of final uploads that expired', () => removeOrphanedPendingFinals(backend))
     await sweep('hash checkpoints of removed uploads', () => removeOrphanedCheckpoints(backend))
     running = false
   }

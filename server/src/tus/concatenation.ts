@@ -355,3 +355,24 @@ export async function removeStaleJoinMarkers(documents: StorageBackend['document
   }
   return removed
 }
+
+/**
+ * Removes the records of finals that no longer exist (expired before their partials finished, or
+ * removed by hand): nothing would ever assemble them, and their partials could join no other.
+ * Returns how many were removed.
+ */
+export async function removeOrphanedPendingFinals(backend: StorageBackend): Promise<number> {
+  let removed = 0
+  for (const path of await backend.documents.list(PENDING_PREFIX)) {
+    const pending = await backend.documents.get<PendingFinal>(path).catch(() => undefined)
+    if (!pending) continue
+    const gone = await backend.datastore.getUpload(pending.finalId).then(
+      () => false,
+      (error: { status_code?: number }) => error?.status_code === 404 || error?.status_code === 410,
+    )
+    if (!gone) continue
+    await backend.documents.delete(path)
+    removed++
+  }
+  return removed
+}
