@@ -438,6 +438,9 @@ function rememberedCheckpoints(
     },
     /** Deletes the checkpoint of an upload that takes no more bytes, and any saved behind later. */
     forget(id: string): Promise<void> {
+      // Once is enough: nothing is saved for it afterwards (putState refuses), and an upload's
+      // finish would otherwise delete the same missing file several times.
+      if (remembered.get(id)?.offset === Number.POSITIVE_INFINITY) return writes.get(id) ?? Promise.resolve()
       remember(id, { offset: Number.POSITIVE_INFINITY, state: '' })
       return write(id, () => checkpoints.delete(id))
     },
