@@ -104,9 +104,11 @@ export class FileEntry implements QueuedFile {
       scheduler.withdraw(this)
       return setState(this, 'paused')
     }
+    // Only sending pauses; hashing, verifying and processing finish regardless. Decided from the
+    // state before the call: an upload of one's own (`createUpload`) may pause after an await.
+    const sending = this.state === 'uploading' || this.state === 'retrying' || this.state === 'paused'
     void this.upload?.pause()
-    // Only sending pauses; hashing, verifying and processing finish regardless.
-    if (this.upload?.state !== 'paused') this.pauseRequested = false
+    if (!sending) this.pauseRequested = false
     scheduler.refresh(this)
   }
 

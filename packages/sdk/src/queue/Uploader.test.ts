@@ -218,6 +218,75 @@ describe('Uploader', () => {
     expect(b?.state).toBe('uploading')
   })
 
+  it('a file waiting for a slot stays waiting when its upload carries on by itself (back online)', async () => {
+    const { uploader, harness, fake } = setup({ concurrency: 1 })
+    const [a, b] = uploader.add(files('a', 'b', 'c'))
+    await settle()
+    // Offline: a's upload pauses itself; the caller pauses a (b takes the slot, and pauses itself
+    // too), then resumes a, which waits for the slot.
+    fake('a').moveTo('paused')
+    a?.pause()
+    await settle()
+    fake('b').moveTo('paused')
+    a?.resume()
+    await settle()
+    expect([a?.state, b?.state]).toEqual(['queued', 'paused'])
+    // Back online, both uploads carry on by themselves: only the one holding the slot may send.
+    fake('a').moveTo('uploading')
+    fake('b').moveTo('uploading')
+    await settle()
+    expect([a?.state, b?.state]).toEqual(['queued', 'uploading'])
+    expect(fake('a').state).toBe('paused')
+    expect(harness.sending).toBe(1)
+    fake('b').succeed()
+    await settle()
+    expect(a?.state).toBe('uploading') // its turn: started again by the queue
+  })
+
+  it('done() called from an idle listener after add() waits for the files added there', async () => {
+    const { uploader, fake } = setup({ concurrency: 1 })
+    uploader.add(files('first'))
+    await settle()
+    let next: Promise<{ succeeded: unknown[] }> | undefined
+    uploader.on('idle', () => {
+      if (next) return
+      uploader.add(files('second'))
+      next = uploader.done()
+    })
+    fake('first').succeed()
+    await settle()
+    let settled = false
+    void next?.then(() => (settled = true))
+    await settle()
+    expect(settled).toBe(false)
+    fake('second').succeed()
+    expect((await next)?.succeeded).toHaveLength(2)
+  })
+
+  it('an upload of its own whose pause() settles later still frees the slot and resumes', async () => {
+    const { uploader, fakes, fake } = setup({ concurrency: 1 })
+    const [a, b] = uploader.add(files('a', 'b'))
+    await settle()
+    // A createUpload upload that pauses after an await (as a wrapper flushing first would).
+    const slow = fake('a')
+    const pause = slow.pause.bind(slow)
+    slow.pause = async () => {
+      await settle()
+      await pause()
+    }
+    a?.pause()
+    await settle()
+    await settle()
+    expect([a?.state, b?.state]).toEqual(['paused', 'uploading'])
+    a?.resume()
+    expect(a?.state).toBe('queued')
+    fake('b').succeed()
+    await settle()
+    fake('a').succeed()
+    expect((await uploader.done()).succeeded).toHaveLength(2)
+    expect(started(fakes)).toEqual(['a', 'b'])
+  })
+
   it('pauses and resumes the whole queue', async () => {
     const { uploader, fakes, fake } = setup({ concurrency: 2 })
     const entries = uploader.add(files('a', 'b', 'c', 'd'))

@@ -190,10 +190,15 @@ export class Uploader extends Emitter<UploaderEvents> {
 
   #onUploadState(entry: FileEntry, state: UploadState): void {
     if (isSettled(entry.state)) return
-    // Back online, the upload carried on by itself although the caller had paused it.
-    if (entry.pauseRequested && (state === 'uploading' || state === 'retrying')) {
+    // An upload may carry on by itself (back online, a stall restarted): not while the caller has
+    // paused its file, nor while the file waits for a slot (it was paused, then resumed while the
+    // slots were taken), which would send more files at once than `concurrency`.
+    const waiting = entry.state === 'queued'
+    if ((entry.pauseRequested || waiting) && (state === 'uploading' || state === 'retrying')) {
       return void entry.upload?.pause()
     }
+    // The pause that follows is the queue's, not one of the upload's own that keeps its slot.
+    if (waiting && state === 'paused') return
     this.#setState(entry, state)
   }
 
@@ -245,7 +250,9 @@ export class Uploader extends Emitter<UploaderEvents> {
     this.#idle = true
     this.#progress.flush()
     const result = groupByOutcome(this.#entries)
+    // Taken first: a listener that adds files and calls done() waits for those files.
+    const waiters = this.#waiters.splice(0)
     this.emit('idle', result)
-    for (const resolve of this.#waiters.splice(0)) resolve(result)
+    for (const resolve of waiters) resolve(result)
   }
 }

@@ -532,8 +532,10 @@ export class FerryUpload extends Emitter<UploadEvents> {
     }
     this.#stalled = true
     const tus = this.#tus
+    const run = this.#run
     void tus?.abort(false).then(() => {
-      if (this.#state === 'cancelled' || this.#state === 'failed' || this.#tus !== tus) return
+      // Paused, cancelled or failed meanwhile: the caller's word, not a restart.
+      if (run !== this.#run || this.#tus !== tus) return
       this.emit('retry', { attempt, delay: 0, reason: 'stalled', cause: stall })
       this.#stalled = false
       this.#setState('paused')
