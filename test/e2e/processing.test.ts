@@ -58,6 +58,22 @@ describe.each(STORE_KINDS)('post-processing on the %s store (embedded queue)', (
     for (const output of manifest.outputs) expect(keys.some((key) => key.endsWith(output.key))).toBe(true)
   })
 
+  it('deleted while its jobs run, a file leaves no output and no job record behind', async () => {
+    const store = await prepareStore(kind)
+    server = await startServerProcess({ ...store.env, FERRY_THUMBNAIL_SIZES: '150,300,600' })
+    const before = await store.listAll()
+    const file = await uploadBytes(server.url, await noisyJpeg(3000, 2000, 100), 'big.jpg', 'image/jpeg')
+    const manifestState = async () =>
+      ((await (await fetch(`${server?.url}/api/files/${file.id}`)).json()) as { processing?: string }).processing
+    // Deleted once the jobs have started, before they have all stored their outputs.
+    await expect.poll(manifestState, { timeout: 10_000, interval: 20 }).toBe('running')
+    expect((await fetch(`${server.url}/api/files/${file.id}`, { method: 'DELETE' })).status).toBe(204)
+    // Every job reads the original before the deletion and writes after it: wait for them.
+    await new Promise((resolve) => setTimeout(resolve, 8000))
+    const left = (await store.listAll()).filter((key) => !before.includes(key) && key.includes(file.id))
+    expect(left).toEqual([])
+  })
+
   it('streams job events over SSE until processing is done', async () => {
     server = await startServerProcess((await prepareStore(kind)).env)
     const file = await uploadBytes(server.url, await noisyJpeg(800, 600), 'sse.jpg', 'image/jpeg')

@@ -34,6 +34,16 @@ export function createJobRunner({ backend, manifests, policy, attempts, logger }
     const startedAt = new Date().toISOString()
     const base: JobDocument = { type, state: 'running', attempts: attempt, startedAt, outputs: [] }
     await manifests.writeJob(job.fileId, base)
+    /**
+     * The file was deleted while the job ran (the removal deletes the plan first): what the job
+     * wrote after the removal listed the outputs would outlive the file, so it goes here.
+     */
+    const removeIfDeleted = async (stored: JobDocument['outputs']) => {
+      if (await manifests.getPlan(job.fileId)) return
+      for (const output of stored) await backend.objects.delete(output.key)
+      await manifests.delete(job.fileId)
+      logger.info({ fileId: job.fileId, job: type }, 'processing job of a deleted file: its outputs removed')
+    }
     try {
       // The record names where the bytes are now (a promoted file moves once); the plan, where they were.
       const record = await backend.records.get(job.fileId)
@@ -45,12 +55,14 @@ export function createJobRunner({ backend, manifests, policy, attempts, logger }
       for (const output of outputs) stored.push(await storeOutput(backend, job.fileId, type, output))
       const finishedAt = new Date().toISOString()
       await manifests.writeJob(job.fileId, { ...base, state: 'done', finishedAt, outputs: stored, result })
+      await removeIfDeleted(stored)
     } catch (error) {
       const permanent = error instanceof ProcessingStepError
       const message = error instanceof Error ? error.message : String(error)
       if (permanent || attempt >= attempts) {
         const finishedAt = new Date().toISOString()
         await manifests.writeJob(job.fileId, { ...base, state: 'failed', finishedAt, error: message })
+        await removeIfDeleted([])
         logger.warn({ fileId: job.fileId, job: type, attempt, error: message }, 'processing job failed')
       }
       // Retrying a step that refused its input would fail the same way: tell the queue not to.

@@ -66,8 +66,10 @@ export function createProcessing({ backend, queue, policy, logger }: ProcessingO
       })
     },
     async remove(fileId) {
-      const manifest = await manifests.read(fileId, (name) => name)
-      for (const output of manifest?.outputs ?? []) await backend.objects.delete(output.key)
+      // The plan first: a job finishing meanwhile then finds its file gone and removes what it
+      // stored itself; one that finished before is in the outputs listed after.
+      await manifests.deletePlan(fileId)
+      for (const key of await manifests.outputKeys(fileId)) await backend.objects.delete(key)
       await manifests.delete(fileId)
     },
   }

@@ -112,6 +112,18 @@ export class ManifestStore {
   async delete(fileId: string): Promise<void> {
     for (const path of await this.documents.list(`manifests/${fileId}/`)) await this.documents.delete(path)
   }
+
+  /** Removes the plan alone: from then on the file's jobs know it is gone (`getPlan`). */
+  async deletePlan(fileId: string): Promise<void> {
+    await this.documents.delete(planPath(fileId))
+  }
+
+  /** The keys of every output the file's jobs recorded, with or without a plan. */
+  async outputKeys(fileId: string): Promise<string[]> {
+    const paths = (await this.documents.list(`manifests/${fileId}/jobs/`)).filter((path) => path.endsWith('.json'))
+    const jobs = await Promise.all(paths.map((path) => this.documents.get<JobDocument>(path)))
+    return jobs.flatMap((job) => job?.outputs.map((output) => output.key) ?? [])
+  }
 }
 
 export function overallState(jobs: Pick<ProcessingJobStatus, 'state'>[]): ProcessingState {

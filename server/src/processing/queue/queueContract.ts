@@ -201,6 +201,28 @@ export function describeQueueContract(subject: QueueContractSubject): void {
       expect(reasons[0]).toMatchObject({ code: 'timeout' })
     })
 
+    it('waits up to one more timeout for a runner that stops late: what it records comes before the failure', async () => {
+      const queue = await create({ attempts: 1, timeoutMs: 100 })
+      const log = recordEvents(queue)
+      let runnerSettled = false
+      let settledBeforeFailure: boolean | undefined
+      queue.subscribe((event) => {
+        if (event.type === 'failed') settledBeforeFailure = runnerSettled
+      })
+      await queue.consume(async (_job, { signal }) => {
+        try {
+          await sleep(150) // an image step, which cannot be cut short
+          signal.throwIfAborted()
+        } finally {
+          runnerSettled = true
+        }
+      })
+      await queue.add(makeJob('late'))
+      await log.settled(1)
+      expect(log.events.at(-1)).toMatchObject({ type: 'failed', error: expect.stringMatching(/timed out/) })
+      expect(settledBeforeFailure).toBe(true)
+    })
+
     it('fails a runner ignoring the signal at the timeout and drops its late result', async () => {
       const queue = await create({ attempts: 2, backoffMs: 10, timeoutMs: 100 })
       const log = recordEvents(queue)
@@ -220,7 +242,7 @@ export function describeQueueContract(subject: QueueContractSubject): void {
       await log.settled(1)
       const timedOut = { type: 'retrying', error: expect.stringMatching(/timed out/) }
       expect(log.events[1]).toMatchObject(timedOut)
-      // Attempt 2 did not wait for attempt 1's runner to give up.
+      // Attempt 2 did not wait for attempt 1's runner to give up (beyond one more timeout).
       expect(overlapped).toBe(true)
       await stubborn.wait
       await sleep(100)

@@ -1,4 +1,5 @@
 import { QueueError } from './errors.js'
+import { settleWithin } from './settleWithin.js'
 import type { JobRunner, ProcessingJob } from './types.js'
 
 /** One run of one job. */
@@ -15,7 +16,8 @@ export interface RunAttemptOptions {
 /**
  * Runs `runner` once, settling when it settles or when the attempt is aborted, whichever comes
  * first: at `timeoutMs` it aborts the runner's signal and rejects with a `'timeout'` QueueError,
- * even if the runner ignores the signal (its late result is then dropped). A runner that throws
+ * once the runner has settled or another `timeoutMs` has passed (a runner that ignores the signal
+ * has its late result dropped). A runner that throws
  * synchronously rejects like one that rejects.
  * @example
  * await runAttempt({ runner, job, attempt: 1, timeoutMs: 60_000, signals: [closing.signal] })
@@ -34,10 +36,17 @@ export async function runAttempt(options: RunAttemptOptions): Promise<void> {
     const onAbort = (): void => reject(controller.signal.reason)
     controller.signal.addEventListener('abort', onAbort, { once: true })
   })
+  const work = Promise.resolve().then(() => runner(job, { attempt, signal: controller.signal }))
   try {
-    const work = Promise.resolve().then(() => runner(job, { attempt, signal: controller.signal }))
     // race() subscribes to both, so a runner that rejects after the timeout is not unhandled.
     await Promise.race([work, aborted])
+  } catch (error) {
+    // Timed out: the runner stops at its next check of the signal (an image step in progress
+    // cannot be cut short). It is given up to one more timeout to get there, so that what it
+    // records (a last attempt's failure) is written before the queue reports the job failed, and
+    // a retry does not run beside it.
+    if (error instanceof QueueError && error.code === 'timeout') await settleWithin([work], timeoutMs)
+    throw error
   } finally {
     clearTimeout(timer)
     for (const release of unlink) release()
