@@ -19,12 +19,15 @@ const INLINE_TYPES = new Set([
   'application/pdf',
 ])
 
-const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i
+const TOKEN = "[a-z0-9!#$&^_.+-]+"
+/** `type/subtype`, with parameters (`; charset=utf-8`) as tokens or quoted strings, nothing else. */
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:\\s*;\\s*${TOKEN}=(?:${TOKEN}|"[^"\\\\\\r\\n]*"))*$`, 'i')
 
 export function contentHeaders(type: string, name: string | null): Record<string, string> {
   const wellFormed = MEDIA_TYPE.test(type)
   const contentType = wellFormed ? type : 'application/octet-stream'
-  const disposition = wellFormed && INLINE_TYPES.has(type.toLowerCase()) ? 'inline' : 'attachment'
+  const essence = type.split(';')[0]?.trim().toLowerCase() ?? ''
+  const disposition = wellFormed && INLINE_TYPES.has(essence) ? 'inline' : 'attachment'
   return {
     'Content-Type': contentType,
     'Content-Disposition': name ? `${disposition}; ${encodeFilename(name)}` : disposition,
