@@ -63,6 +63,12 @@ describe('compress', () => {
     expect(await compress(animated)).toMatchObject({ status: 'skipped', reason: 'animated' })
   })
 
+  it('skips a 16-bit PNG, which an 8-bit re-encoding would shrink by the precision it drops', async () => {
+    const sixteen = await noisyImage({ width: 64, height: 64 }).toColourspace('rgb16').png().toBuffer()
+    expect((await sharp(sixteen).metadata()).depth).toBe('ushort')
+    expect(await compress(sixteen)).toMatchObject({ status: 'skipped', reason: 'high-bit-depth' })
+  })
+
   it('writes the upright image with no EXIF', async () => {
     const result = await compress(await sidewaysPhoto(), { jpegQuality: 60 })
     if (result.status !== 'compressed') throw new Error('expected compression')

@@ -38,7 +38,7 @@ export const defaultCompressOptions: CompressOptions = {
  * Why `compress` produced nothing: the original is kept as it is.
  * @example if (result.status === 'skipped' && result.reason === 'larger') keepOriginal()
  */
-export type CompressSkipReason = 'larger' | 'unsupported-format' | 'animated'
+export type CompressSkipReason = 'larger' | 'unsupported-format' | 'animated' | 'high-bit-depth'
 
 /**
  * The sizes behind a compression decision; the ratio is original ÷ compressed.
@@ -91,6 +91,10 @@ export async function compress(
     // Only the first frame would be re-encoded; dropping the animation is not compression.
     if ((opened.metadata.pages ?? 1) > 1) {
       return { status: 'skipped', reason: 'animated', originalBytes }
+    }
+    // A 16-bit PNG would come out 8-bit: smaller by the precision it lost, which is not lossless.
+    if (format === 'png' && /16$|^ushort$/.test(String(opened.metadata.depth ?? ''))) {
+      return { status: 'skipped', reason: 'high-bit-depth', originalBytes }
     }
     const quality = qualities[format]
     const output = await encodeImage(opened.image, { format, quality, suffix: settings.suffix })

@@ -46,6 +46,15 @@ describe('convert', () => {
     expect((await convert(gif, { format: 'auto' })).contentType).toBe('image/jpeg')
   })
 
+  it('puts transparent pixels on white when converting to JPEG, which has no alpha', async () => {
+    const transparent = await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 255, g: 128, b: 0, alpha: 0 } } })
+      .png()
+      .toBuffer()
+    const { bytes } = await convert(transparent, { format: 'jpeg' })
+    const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true })
+    expect([...data.subarray(0, 3)].every((channel) => channel > 245)).toBe(true)
+  })
+
   it('rejects an unknown format or a quality out of range before decoding', async () => {
     const format = 'bmp' as unknown as 'png'
     await expect(convert(jpeg, { format })).rejects.toMatchObject({ code: 'invalid-options' })

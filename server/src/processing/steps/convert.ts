@@ -46,6 +46,8 @@ export async function convert(
   return withStepErrors(step, async () => {
     const opened = await openImage(input, { ...settings, step })
     const format = chooseFormat(settings.format, opened)
-    return encodeImage(opened.image, { format, quality, suffix })
+    // JPEG has no alpha: transparent pixels go onto white, not libvips' default black.
+    const image = format === 'jpeg' && opened.metadata.hasAlpha ? opened.image.flatten({ background: '#ffffff' }) : opened.image
+    return encodeImage(image, { format, quality, suffix })
   })
 }
