@@ -8,7 +8,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redisServer.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore } from '../helpers/stores.js'
 
-const workerScript = fileURLToPath(new URL('../../server/dist/worker.js', import.meta.url))
+const workerScript = fileURLToPath(new URL('../../server/bin/ferry-worker.cjs', import.meta.url))
 
 describe('durable processing', () => {
   it('finishes a job after the server is killed (SIGKILL) while it runs, with a consistent manifest', async () => {

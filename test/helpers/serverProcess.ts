@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
-const mainScript = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url))
+const mainScript = fileURLToPath(new URL('../../server/bin/ferry-server.cjs', import.meta.url))
 
 export interface ServerProcess {
   url: string
@@ -37,7 +37,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the built reference server (`server/dist/main.js`, or another `script` that serves Ferry
+ * Starts the built reference server (the `ferry-server` command, or another `script` that serves Ferry
  * by the same variables) as a real process and waits for its `/healthz`.
  */
 export async function startServerProcess(env: Record<string, string>, port?: number, script = mainScript): Promise<ServerProcess> {
