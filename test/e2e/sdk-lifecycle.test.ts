@@ -150,6 +150,22 @@ describe('the SDK in Chromium: calls and faults while work is in flight', () => 
     await expectStored(outcome, file9)
   })
 
+  it('paused by the caller while it waits for the network, it stays paused when the network is back', async () => {
+    await browser.setOffline(true)
+    await page.setInputFiles('#picker', file9.path)
+    await startUpload(page, { chunkSize: 4 * MIB, ...fastRetry })
+    await expect.poll(() => uploadState(page), { timeout: 5000 }).toBe('paused')
+    await page.evaluate(() => (window as unknown as { __ferry: PageRecord }).__ferry.upload.pause())
+    await browser.setOffline(false)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    expect(await uploadState(page)).toBe('paused')
+    expect(proxy.requests.filter((request) => request.path.startsWith('/files') && request.method !== 'OPTIONS')).toEqual([])
+    await page.evaluate(() => void (window as unknown as { __ferry: PageRecord }).__ferry.upload.start())
+    const outcome = await uploadOutcome(page)
+    expect(outcome.error).toBeUndefined()
+    await expectStored(outcome, file9)
+  })
+
   it('a HEAD that never answers is restarted by the stall watchdog', async () => {
     proxy.injectOnPatch({ kind: 'status', status: 503, times: 1 })
     proxy.injectWhen((request) => request.method === 'HEAD', { kind: 'stall', times: 1 })

@@ -172,6 +172,8 @@ export class FerryUpload extends Emitter<UploadEvents> {
 
   /** Stops sending; `start()` continues from the server's offset. Hashing carries on meanwhile. */
   async pause(): Promise<void> {
+    // Paused while waiting for the network: it stays paused when the network is back.
+    if (this.#state === 'paused') this.#pausedForOffline = false
     if (!['uploading', 'retrying'].includes(this.#state)) return
     this.#run++
     this.#setState('paused')
