@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { launchChromium } from '../helpers/browser.js'
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js'
 import { type GeneratedFile, generateFile, sha256, sha256OfResponse } from '../helpers/files.js'
-import { startUpload, uploadOutcome, uploadState, waitForUploaded } from '../helpers/sdkPage.js'
+import { expectStored as expectStoredOn, startUpload, uploadOutcome, uploadState, waitForUploaded } from '../helpers/sdkPage.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore, type StoreUnderTest } from '../helpers/stores.js'
 import { startStockTusServer } from '../helpers/stockTusServer.js'
@@ -53,11 +53,8 @@ describe('the SDK in Chromium, through a misbehaving network', () => {
     return listed.files.map((file) => file.id)
   }
 
-  async function expectStored(outcome: { file?: { url: string; sha256: string } }, source: GeneratedFile) {
-    expect(outcome.file?.sha256).toBe(source.sha256)
-    const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, server.url))
-    expect(await sha256OfResponse(download)).toBe(source.sha256)
-  }
+  const expectStored = (outcome: { file?: { url: string; sha256: string } }, source: GeneratedFile) =>
+    expectStoredOn(server.url, outcome, source)
 
   it('retries 503 answers with backoff and completes byte-exact', async () => {
     proxy.injectOnPatch({ kind: 'status', status: 503, times: 3 })

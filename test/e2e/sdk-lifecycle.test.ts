@@ -2,8 +2,8 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/browser.js'
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../helpers/faultProxy.js'
-import { type GeneratedFile, generateFile, sha256OfResponse } from '../helpers/files.js'
-import { startUpload, uploadOutcome, uploadState } from '../helpers/sdkPage.js'
+import { type GeneratedFile, generateFile } from '../helpers/files.js'
+import { expectStored as expectStoredOn, startUpload, uploadOutcome, uploadState } from '../helpers/sdkPage.js'
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js'
 import { prepareStore } from '../helpers/stores.js'
 
@@ -48,11 +48,8 @@ describe('the SDK in Chromium: calls and faults while work is in flight', () => 
     await proxy?.close()
   })
 
-  async function expectStored(outcome: { file?: { url: string; sha256: string } }, source: GeneratedFile) {
-    expect(outcome.file?.sha256).toBe(source.sha256)
-    const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, server.url))
-    expect(await sha256OfResponse(download)).toBe(source.sha256)
-  }
+  const expectStored = (outcome: { file?: { url: string; sha256: string } }, source: GeneratedFile) =>
+    expectStoredOn(server.url, outcome, source)
 
   it('gives a file of fewer chunks than parallelUploads one part per chunk, and one chunk a single request', async () => {
     const threeChunks = await generateFile(5 * MIB + 3, 'three-chunks.bin')

@@ -1,4 +1,6 @@
 import type { Page } from 'playwright-core'
+import { expect } from 'vitest'
+import { type GeneratedFile, sha256OfResponse } from './files.js'
 
 /** What a browser-side upload reports back to the test. */
 export interface UploadOutcome {
@@ -68,4 +70,18 @@ export async function waitForUploaded(page: Page, bytes: number): Promise<void> 
 
 export async function uploadState(page: Page): Promise<string> {
   return page.evaluate(() => (window as unknown as { __ferry: { upload: { state: string } } }).__ferry.upload.state)
+}
+
+/**
+ * The page's upload ended with the file's digest, and the bytes stored at its URL (fetched from
+ * `serverUrl`, not through the page's proxy) hash to the source's SHA-256.
+ */
+export async function expectStored(
+  serverUrl: string,
+  outcome: { file?: { url: string; sha256: string } },
+  source: GeneratedFile,
+): Promise<void> {
+  expect(outcome.file?.sha256).toBe(source.sha256)
+  const download = await fetch(new URL(new URL(outcome.file?.url ?? '').pathname, serverUrl))
+  expect(await sha256OfResponse(download)).toBe(source.sha256)
 }
